@@ -1,0 +1,49 @@
+"""A small BM25 index over units, rebuilt from the stored units at load (it takes ms)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+
+from advisor.text import terms
+
+
+class BM25:
+    """Okapi BM25 over short documents; `scores` returns one score per document."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.5) -> None:
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        self.avg = float(self.lengths.mean()) if self.n else 0.0
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        for i, d in enumerate(docs):
+            for t, tf in Counter(d).items():
+                self.postings.setdefault(t, []).append((i, tf))
+        self.idf = {t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return set(self.postings)
+
+    def scores(self, query: dict[str, float]) -> np.ndarray:
+        """query maps term → weight (1.0 for the user's words, less for expansions)."""
+        out = np.zeros(self.n, dtype=np.float32)
+        if not self.n:
+            return out
+        norm = self.k1 * (1 - self.b + self.b * self.lengths / max(self.avg, 1e-9))
+        for t, w in query.items():
+            for i, tf in self.postings.get(t, ()):
+                out[i] += w * self.idf[t] * tf * (self.k1 + 1) / (tf + norm[i])
+        return out
+
+
+def unit_lexical_terms(text: str, section: Sequence[str]) -> list[str]:
+    """A unit's lexical tokens: its words plus its section headings' words."""
+    heading_terms: list[str] = []
+    for h in section:
+        heading_terms.extend(terms(h))
+    return terms(text) + heading_terms

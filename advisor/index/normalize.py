@@ -1,0 +1,107 @@
+"""Text repair at load time: the corpus files are never edited.
+
+`normalize_text` turns raw file text into the canonical text that chunks, offsets and
+citations refer to. It is idempotent: ``normalize_text(normalize_text(s)) == normalize_text(s)``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from advisor.errors import CorpusError
+
+# UTF-8 punctuation that was decoded with a legacy code page and saved again as UTF-8.
+# The cp1252 forms are the classic ones; the Greek (cp1253) forms show up as "β€™".
+_MOJIBAKE = {
+    "\u00e2\u20ac\u2122": "\u2019",  # â€™
+    "\u00e2\u20ac\u02dc": "\u2018",  # â€˜
+    "\u00e2\u20ac\u0153": "\u201c",  # â€œ
+    "\u00e2\u20ac\u009d": "\u201d",  # â€<9d>
+    "\u00e2\u20ac\u201c": "\u2013",  # â€“
+    "\u00e2\u20ac\u201d": "\u2014",  # â€”
+    "\u00e2\u20ac\u00a6": "\u2026",  # â€¦
+    "\u03b2\u20ac\u2122": "\u2019",  # β€™
+    "\u03b2\u20ac\u02dc": "\u2018",
+    "\u03b2\u20ac\u0153": "\u201c",
+    "\u03b2\u20ac\u009d": "\u201d",
+    "\u03b2\u20ac\u201c": "\u2013",
+    "\u03b2\u20ac\u201d": "\u2014",
+    "\u00c3\u00a9": "\u00e9",  # Ã©
+    "\u00c3\u00a8": "\u00e8",
+    "\u00c3\u00b6": "\u00f6",
+    "\u00c3\u00bc": "\u00fc",
+    "\u00c3\u00a4": "\u00e4",
+    "\u00c2\u00a0": " ",  # Â<nbsp>
+}
+_MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(_MOJIBAKE, key=len, reverse=True)))
+
+# A lone Greek beta glued to a Latin word is what is left of "β€™" once the "€™"
+# bytes were lost: "bachelorβs", "technologistsβ expertise". A real β stands alone
+# or among Greek letters, so it is left as it is.
+_STRAY_BETA = re.compile(r"(?<=[A-Za-z])\u03b2(?=[A-Za-z]\b|[\s.,;:!?)]|$)")
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+    }
+)
+# Zero-width characters and the BOM carry no text.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Every kind of horizontal space (tabs, NBSP, thin spaces) becomes one plain space.
+_HSPACE = re.compile(r"[^\S\n]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def normalize_text(text: str) -> str:
+    """Repair encoding damage and white space; return the canonical text.
+
+    >>> normalize_text("four-year bachelor\u03b2s programs\\r\\n")
+    "four-year bachelor's programs"
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _MOJIBAKE_RE.sub(lambda m: _MOJIBAKE[m.group(0)], text)
+    text = _STRAY_BETA.sub("'", text)
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(_QUOTES)
+    text = _CONTROL.sub("", text)
+    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
+    # Runs of blank lines fold to one; leading and trailing blank lines go.
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def decode_file(path: Path) -> str:
+    """Read a corpus file as UTF-8 text, refusing binary or undecodable files.
+
+    Raises CorpusError naming the file and the fix.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"Cannot read corpus file {path}: {exc.strerror or exc}.") from exc
+    if b"\x00" in raw[:8192]:
+        raise CorpusError(f"Corpus file {path} looks binary (it holds NUL bytes); remove it or save it as UTF-8 text.")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"Corpus file {path} is not UTF-8 text (bad byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8."
+        ) from exc

@@ -1,0 +1,254 @@
+"""The index on disk: a folder of vectors, chunks, units and a manifest.
+
+Layout of `<data>/index/`:
+    manifest.json      format version, model + weights hash, corpus file hashes,
+                       chunker settings, counts, build time, sha256 of every file below
+    documents.json     normalised document texts (what offsets point into)
+    chunks.jsonl       one Chunk a line
+    units.jsonl        one Unit a line (sentences, bullets, Key: Value lines)
+    units.faiss        FAISS inner-product index of unit vectors (normalised)
+    chunks.faiss       FAISS inner-product index of chunk vectors (normalised)
+
+A build writes a temporary sibling folder and renames it into place, so a crash never
+leaves a half index under the real name. Loading checks every file's hash.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from advisor.errors import IndexCorruptError, IndexMissingError, IndexStaleError
+from advisor.index.chunking import CHUNKER_VERSION, chunk_corpus
+from advisor.index.corpus import corpus_files, file_sha256, load_corpus
+from advisor.index.embedder import Embedder
+from advisor.models import Chunk, Document, Unit, section_label
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+INDEX_DIRNAME = "index"
+_FILES = ("documents.json", "chunks.jsonl", "units.jsonl", "units.faiss", "chunks.faiss")
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def unit_embedding_text(unit: Unit, doc_title: str) -> str:
+    """What the model sees for a unit: its place in the document, then its words."""
+    return f"{doc_title} — {section_label(unit.section)}: {unit.text}"
+
+
+def chunk_embedding_text(chunk: Chunk, doc_title: str) -> str:
+    return f"{doc_title} — {section_label(chunk.section)}: {chunk.text}"
+
+
+@dataclass
+class CorpusIndex:
+    """Everything retrieval needs, loaded and checked."""
+
+    folder: Path
+    manifest: dict[str, Any]
+    documents: dict[str, Document]
+    chunks: list[Chunk]
+    units: list[Unit]
+    unit_index: Any  # faiss.Index
+    chunk_index: Any
+
+    @property
+    def chunk_by_id(self) -> dict[str, Chunk]:
+        return {c.chunk_id: c for c in self.chunks}
+
+    def search_units(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Pure vector → (scores, unit rows), best first."""
+        return _search(self.unit_index, vec, k)
+
+    def search_chunks(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return _search(self.chunk_index, vec, k)
+
+
+def _search(index: Any, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    q = np.ascontiguousarray(vec.reshape(1, -1), dtype=np.float32)
+    scores, rows = index.search(q, min(k, index.ntotal))
+    return scores[0], rows[0]
+
+
+def _flat_ip(vectors: np.ndarray) -> Any:
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    return {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@contextlib.contextmanager
+def _build_lock(data_dir: Path) -> Iterator[None]:
+    """One build at a time per data folder (two app processes starting together)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with open(data_dir / ".build.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_index(
+    corpus_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    progress: Progress = _quiet,
+    show_progress: bool = False,
+) -> CorpusIndex:
+    """Read the corpus, chunk it, embed it and save the index atomically."""
+    import faiss
+
+    t0 = time.perf_counter()
+    docs = load_corpus(corpus_dir)
+    chunks, units = chunk_corpus(docs)
+    if not units:
+        from advisor.errors import CorpusError
+
+        raise CorpusError(f"Corpus folder {corpus_dir} has no text to index. Add a profile with some sentences.")
+    titles = {d.doc_id: d.title for d in docs}
+    progress(f"Chunked {len(docs)} document(s) into {len(chunks)} chunks and {len(units)} sentences/bullets.")
+    progress(f"Embedding with {embedder.name}…")
+    unit_vecs = embedder.encode([unit_embedding_text(u, titles[u.doc_id]) for u in units], show_progress=show_progress)
+    chunk_vecs = embedder.encode([chunk_embedding_text(c, titles[c.doc_id]) for c in chunks], show_progress=show_progress)
+    with _build_lock(data_dir):
+        tmp = Path(tempfile.mkdtemp(prefix=".index-tmp-", dir=data_dir))
+        try:
+            (tmp / "documents.json").write_text(json.dumps([d.to_dict() for d in docs], ensure_ascii=False), "utf-8")
+            (tmp / "chunks.jsonl").write_text("".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks), "utf-8")
+            (tmp / "units.jsonl").write_text("".join(json.dumps(u.to_dict(), ensure_ascii=False) + "\n" for u in units), "utf-8")
+            faiss.write_index(_flat_ip(unit_vecs), str(tmp / "units.faiss"))
+            faiss.write_index(_flat_ip(chunk_vecs), str(tmp / "chunks.faiss"))
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                "model": {"name": embedder.name, "weights_sha256": embedder.weights_hash, "dim": int(unit_vecs.shape[1])},
+                "corpus": {"folder": str(corpus_dir), "files": {d.path: d.sha256 for d in docs}},
+                "chunker": {"version": CHUNKER_VERSION},
+                "counts": {"documents": len(docs), "chunks": len(chunks), "units": len(units)},
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "build_seconds": round(time.perf_counter() - t0, 3),
+                "files": {name: _sha(tmp / name) for name in _FILES},
+            }
+            _write_synced(tmp / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
+            for name in _FILES:
+                _fsync(tmp / name)
+            _swap_into_place(tmp, data_dir / INDEX_DIRNAME)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    progress(f"Index saved to {data_dir / INDEX_DIRNAME} in {time.perf_counter() - t0:.1f} s.")
+    return load_index(data_dir)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _swap_into_place(tmp: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".index-old-{os.getpid()}-{time.time_ns()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def read_manifest(data_dir: Path) -> dict[str, Any]:
+    folder = data_dir / INDEX_DIRNAME
+    path = folder / "manifest.json"
+    if not folder.exists():
+        raise IndexMissingError(f"No index at {folder}. Run: advisor build")
+    if not path.exists():
+        raise IndexCorruptError(f"The index at {folder} has no manifest.json (an interrupted copy?). Run: advisor build")
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+        if not isinstance(manifest, dict) or "files" not in manifest:
+            raise ValueError("not an index manifest")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexCorruptError(f"The index manifest {path} is damaged ({exc}). Run: advisor build") from exc
+    return manifest
+
+
+def check_fresh(manifest: dict[str, Any], corpus_dir: Path, model_name: str) -> None:
+    """Raise IndexStaleError when the index was built from another corpus or settings."""
+    folder = manifest.get("corpus", {}).get("folder", "?")
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexStaleError(f"The index has format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}. Run: advisor build")
+    if manifest.get("chunker", {}).get("version") != CHUNKER_VERSION:
+        raise IndexStaleError("The index was built with other chunker settings. Run: advisor build")
+    if manifest.get("model", {}).get("name") != model_name:
+        raise IndexStaleError(
+            f"The index was built with model {manifest.get('model', {}).get('name')!r}, the settings ask for {model_name!r}. Run: advisor build"
+        )
+    now = corpus_fingerprint(corpus_dir)
+    then = manifest.get("corpus", {}).get("files", {})
+    if now != then:
+        changed = sorted(set(now) ^ set(then) | {k for k in now if k in then and now[k] != then[k]})
+        raise IndexStaleError(
+            f"The corpus changed since the index was built from {folder} ({', '.join(changed[:3])}). Run: advisor build"
+        )
+
+
+def load_index(data_dir: Path) -> CorpusIndex:
+    """Load and verify the index; damaged files raise IndexCorruptError, never load."""
+    import faiss
+
+    manifest = read_manifest(data_dir)
+    folder = data_dir / INDEX_DIRNAME
+    for name in _FILES:
+        path = folder / name
+        if not path.exists():
+            raise IndexCorruptError(f"The index at {folder} lacks {name}. Run: advisor build")
+        if _sha(path) != manifest["files"].get(name):
+            raise IndexCorruptError(f"The index file {path} does not match its manifest (damaged). Run: advisor build")
+    try:
+        docs = [Document.from_dict(d) for d in json.loads((folder / "documents.json").read_text("utf-8"))]
+        chunks = [Chunk.from_dict(json.loads(line)) for line in (folder / "chunks.jsonl").read_text("utf-8").splitlines()]
+        units = [Unit.from_dict(json.loads(line)) for line in (folder / "units.jsonl").read_text("utf-8").splitlines()]
+        unit_index = faiss.read_index(str(folder / "units.faiss"))
+        chunk_index = faiss.read_index(str(folder / "chunks.faiss"))
+    except Exception as exc:  # json, KeyError, TypeError, faiss RuntimeError: all mean damage
+        raise IndexCorruptError(f"The index at {folder} cannot be read ({type(exc).__name__}). Run: advisor build") from exc
+    if unit_index.ntotal != len(units) or chunk_index.ntotal != len(chunks):
+        raise IndexCorruptError(f"The index at {folder} has {unit_index.ntotal} vectors for {len(units)} units. Run: advisor build")
+    return CorpusIndex(folder, manifest, {d.doc_id: d for d in docs}, chunks, units, unit_index, chunk_index)

@@ -1,0 +1,190 @@
+"""Typed results that flow through the core. Every one round-trips through `to_dict`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One corpus file after normalisation; offsets in chunks and units index `text`."""
+
+    doc_id: str  # file name without suffix, e.g. "imaging-technologist"
+    title: str
+    path: str  # relative to the corpus folder
+    text: str
+    sha256: str  # of the raw file bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Document:
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """The smallest citable piece: one sentence, one bullet item or one "Key: Value" line."""
+
+    unit_id: str
+    chunk_id: str
+    doc_id: str
+    kind: str  # "sentence" | "bullet" | "key_value"
+    section: tuple[str, ...]
+    line: int
+    start: int
+    end: int
+    text: str
+    position: int  # order within the whole index, for "source order"
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["section"] = list(self.section)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Unit:
+        return cls(**{**d, "section": tuple(d["section"])})
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A structural block: a paragraph, a bullet list or a group of "Key: Value" lines."""
+
+    chunk_id: str
+    doc_id: str
+    kind: str  # "paragraph" | "list" | "facts"
+    section: tuple[str, ...]
+    lines: tuple[int, int]
+    start: int
+    end: int
+    text: str  # exactly document.text[start:end]
+    unit_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["section"] = list(self.section)
+        d["lines"] = list(self.lines)
+        d["unit_ids"] = list(self.unit_ids)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Chunk:
+        return cls(
+            **{
+                **d,
+                "section": tuple(d["section"]),
+                "lines": (d["lines"][0], d["lines"][1]),
+                "unit_ids": tuple(d["unit_ids"]),
+            }
+        )
+
+
+def section_label(section: tuple[str, ...]) -> str:
+    return " > ".join(section)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A ranked unit with its score, as returned by retrieval."""
+
+    unit: Unit
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        u = self.unit
+        return {
+            "doc": u.doc_id,
+            "section": section_label(u.section),
+            "lines": [u.line, u.line],
+            "text": u.text,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Numbered source of one or more answer sentences; `text` is verbatim source text."""
+
+    n: int
+    doc: str
+    section: str
+    lines: tuple[int, int]
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n": self.n, "doc": self.doc, "section": self.section, "lines": list(self.lines), "text": self.text}
+
+    def to_full_dict(self) -> dict[str, Any]:
+        return {**self.to_dict(), "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Citation:
+        return cls(
+            n=d["n"],
+            doc=d["doc"],
+            section=d["section"],
+            lines=(d["lines"][0], d["lines"][1]),
+            start=d.get("start", -1),
+            end=d.get("end", -1),
+            text=d["text"],
+        )
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    """One verbatim source sentence or bullet of an answer, with its citation number."""
+
+    text: str
+    citation: int
+    bullet: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `Advisor.ask` returns.
+
+    kind is "answer" (sentences from the source), "abstain" (the profile does not cover
+    it), "smalltalk" (greeting, thanks, help) or "invalid" (nothing usable was asked).
+    `abstained` is true for every kind but "answer".
+    """
+
+    question: str
+    kind: str
+    text: str
+    confidence: float
+    sentences: tuple[AnswerSentence, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    resolved_question: str = ""
+
+    @property
+    def abstained(self) -> bool:
+        return self.kind != "answer"
+
+    @property
+    def confidence_label(self) -> str:
+        if self.kind != "answer":
+            return "not covered" if self.kind == "abstain" else ""
+        return "from the profile" if self.confidence >= 0.6 else "closest match"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The batch output record (the evaluators' contract) plus a few extra keys."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "confidence": round(self.confidence, 4),
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages[:10]],
+            "kind": self.kind,
+            "suggestions": list(self.suggestions),
+            "notices": list(self.notices),
+            "resolved_question": self.resolved_question,
+        }

@@ -1,0 +1,251 @@
+"""Question analysis: clean the raw text, classify it, and describe what it asks for.
+
+Pure functions of the text (and, for typo repair, of the corpus vocabulary); no model.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz.distance import Levenshtein
+
+from advisor.synonyms import expansions, known_by_synonym
+from advisor.text import GENERIC, STOPWORDS, stem, words
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_TAG = re.compile(r"<[^<>]{0,300}>")
+_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_URL = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.I)
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_FIGURE_IN_TEXT = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|twenty|dozen|hundred|thousand|percent)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class CleanQuestion:
+    text: str  # what is echoed back and analysed: control characters gone, white space folded
+    notices: tuple[str, ...] = ()
+
+
+def clean_question(raw: object, max_chars: int) -> CleanQuestion:
+    """Make any input safe to analyse: a string, no control characters, bounded length."""
+    notices: list[str] = []
+    text = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+    if len(text) > max_chars * 4:
+        text = text[: max_chars * 4]  # bound the work below on huge input
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL.sub(" ", text)
+    text = " ".join(text.split())
+    if len(text) > max_chars:
+        cut = text[:max_chars].rsplit(" ", 1)[0] if " " in text[:max_chars] else text[:max_chars]
+        notices.append(f"Your question was long, so only its first {len(cut)} characters were read.")
+        text = cut
+    return CleanQuestion(text, tuple(notices))
+
+
+def searchable(text: str) -> str:
+    """The words of a question without markup: tags, image links and URLs removed."""
+    text = _MD_IMAGE.sub(" ", text)
+    text = _TAG.sub(" ", text)
+    text = _URL.sub(" ", text)
+    return " ".join(text.split())
+
+
+def letters_ratio_latin(text: str) -> float:
+    letters = _LETTER.findall(text)
+    if not letters:
+        return 1.0
+    return sum(1 for ch in letters if _LATIN_LETTER.match(ch)) / len(letters)
+
+
+_FOREIGN_STOP = frozenset(
+    """el la los las un una unos que de del es por para con como cuanto cuánto donde dónde qué cómo
+    se su sus al lo le les est une des du et pour avec dans sur qui quoi combien comment où
+    der die das ein eine und ist nicht mit wie viel wo was ich sie wir ihr zu auf für
+    o os um uma não com quanto onde como ganha""".split()
+)
+_EN_STOP_FOR_LANG = frozenset("the is are do does what how can i you a an of to in it and for be this that will".split())
+
+
+def looks_foreign(text: str) -> bool:
+    """True when the question is clearly not English (other script, or foreign function words)."""
+    if letters_ratio_latin(text) < 0.5:
+        return True
+    toks = re.findall(r"[^\W\d_]+", text.lower())
+    if len(toks) < 3:
+        return False
+    foreign = sum(t in _FOREIGN_STOP for t in toks)
+    english = sum(t in _EN_STOP_FOR_LANG for t in toks)
+    has_accents = bool(re.search(r"[áéíóúñçàèùâêîôûäöüß¿¡]", text.lower()))
+    return foreign >= 2 and foreign > english * 2 or (has_accents and foreign >= 1 and english == 0)
+
+
+# --- what the question asks for --------------------------------------------------------
+
+_LIST_RE = re.compile(
+    r"^(?:what|which|list|name)\b.*\b(?:equipment|machines|machinery|tools|devices|gear|software|systems|skills|abilities|"
+    r"qualities|traits|responsibilities|duties|tasks|subjects|courses|modalities|specializations|specialities|specialties|"
+    r"things|countries|areas|paths|options|technologies|tech)\b"
+    r"|^(?:list|name)\b|\b(?:give me a list|what are (?:all )?the|what kinds? of|what types? of|which kinds? of|what sort of)\b",
+    re.I,
+)
+_FIGURE_RE = re.compile(
+    r"\bhow (?:much|many)\b|\b(?:what|which) (?:is|'s|s)? ?the (?:average|median|starting|exact|minimum|maximum|typical)?\s*(?:salary|pay|wage|score|rate|percentage|cost|price|fee|tuition|number|amount)\b"
+    r"|\b(?:pass(?:ing)?|success|acceptance|failure|employment) (?:rate|score|percentage)\b|\bpercent\w*|\bscore\b|\bgpa\b|\bdollars?\b|\$|\bcost\w*|\btuition\b|\bfees?\b|\bprice\b|\bsalary figure\b|\bper (?:hour|year|month|week)\b|\bminimum age\b|\bhow old\b",
+    re.I,
+)
+_DURATION_RE = re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks)\b", re.I)
+
+
+def wants_list(text: str) -> bool:
+    return bool(_LIST_RE.search(text))
+
+
+def wants_figure(text: str) -> bool:
+    """Asks for a number the answer must contain (a salary, a pass rate, a cost, a length)."""
+    return bool(_FIGURE_RE.search(text) or _DURATION_RE.search(text))
+
+
+def has_figure(text: str) -> bool:
+    return bool(_FIGURE_IN_TEXT.search(text))
+
+
+# --- smalltalk ---------------------------------------------------------------------------
+
+_GREETING = re.compile(r"^(?:hi+|hello+|hey+|hiya|howdy|yo|good (?:morning|afternoon|evening)|greetings|sup|what'?s up)\b[\s!.,?]*(?:there|advisor|bot)?[\s!.,?]*$", re.I)
+_THANKS = re.compile(r"^(?:thanks?|thank you|thx|ty|cheers|great|cool|ok(?:ay)?|awesome|perfect|got it|nice)\b(?: (?:so much|a lot|very much|you|again))*[\s!.,]*$", re.I)
+_BYE = re.compile(r"^(?:bye|goodbye|see (?:you|ya)|later|cya)\b[\s!.,]*$", re.I)
+_HELP = re.compile(
+    r"^(?:help|what can (?:you|u) (?:do|answer|tell me)|how does this work|who are (?:you|u)|what are (?:you|u)|what do you know|what can i ask)\b[\s?!.]*(?:about)?[\s?!.]*$",
+    re.I,
+)
+
+
+def smalltalk_kind(text: str) -> str | None:
+    t = text.strip()
+    for kind, rx in (("greeting", _GREETING), ("thanks", _THANKS), ("bye", _BYE), ("help", _HELP)):
+        if rx.match(t):
+            return kind
+    return None
+
+
+# --- follow-ups --------------------------------------------------------------------------
+
+_FOLLOWUP_START = re.compile(
+    r"^(?:and|also|plus|but|so|ok(?:ay)?|what about|how about|what of|and what about|and how about|same for|same with|is that|is it the same)\b[\s,]*",
+    re.I,
+)
+_ANAPHORA = frozenset({"it", "that", "there", "those", "this", "these", "them", "such", "then"})
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def is_followup(text: str) -> bool:
+    """Needs the earlier turns to be understood: starts with "and…", "what about…", or
+    leans on a pronoun ("is it hard there?") while naming at most two topic words."""
+    topical = [w for w in content_words(text) if w not in GENERIC]
+    if _FOLLOWUP_START.match(text):
+        return len(topical) <= 4
+    toks = set(re.findall(r"[a-z']+", text.lower()))
+    return bool(toks & _ANAPHORA) and len(topical) <= 2
+
+
+def strip_followup_marker(text: str) -> str:
+    return _FOLLOWUP_START.sub("", text, count=1).strip()
+
+
+# --- vocabulary --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A question made ready for search."""
+
+    text: str  # the student's words (cleaned, markup removed)
+    corrected: str  # after typo repair against the corpus vocabulary
+    focus: tuple[str, ...]  # stemmed topical terms of this turn
+    context: tuple[str, ...]  # stemmed topical terms carried over from earlier turns
+    expansion: str  # synonym additions
+    unknown: tuple[str, ...]  # topical words the corpus and the synonym table do not know
+    list_question: bool
+    figure_question: bool
+    followup: bool
+    previous: str = ""  # the earlier question this one leans on, if any
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def dense_text(self) -> str:
+        core = f"{self.corrected} {self.previous}".strip() if self.followup else self.corrected
+        return f"{core} ({self.expansion})" if self.expansion else core
+
+
+class Vocabulary:
+    """Corpus words, for typo repair and for spotting words the profile never uses."""
+
+    def __init__(self, corpus_words: set[str]) -> None:
+        self.words = {w for w in corpus_words if len(w) > 1}
+        self.stems = {stem(w) for w in self.words}
+        self._by_len: dict[int, list[str]] = {}
+        for w in self.words:
+            self._by_len.setdefault(len(w), []).append(w)
+
+    def knows(self, word: str) -> bool:
+        return word in self.words or stem(word) in self.stems or known_by_synonym(word)
+
+    def correct(self, word: str) -> str | None:
+        """The corpus word within edit distance 1 (2 for long words), if it is unique enough."""
+        if len(word) < 4 or self.knows(word) or not word.isalpha():
+            return None
+        limit = 1 if len(word) < 7 else 2
+        best: tuple[int, str] | None = None
+        for n in range(len(word) - limit, len(word) + limit + 1):
+            for cand in self._by_len.get(n, ()):
+                d = Levenshtein.distance(word, cand, score_cutoff=limit)
+                if d <= limit and (best is None or d < best[0] or (d == best[0] and cand < best[1])):
+                    best = (d, cand)
+        return best[1] if best else None
+
+
+def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
+    """Describe one question; `previous` is the resolved earlier question, if any."""
+    base = searchable(text)
+    followup = bool(previous) and is_followup(base)
+    own = strip_followup_marker(base) if followup else base
+    corrections: dict[str, str] = {}
+    fixed_words: list[str] = []
+    for w in re.findall(r"[A-Za-z][A-Za-z']*|\S", own):
+        lw = w.lower()
+        fix = vocab.correct(lw) if lw not in STOPWORDS else None
+        if fix:
+            corrections[lw] = fix
+            fixed_words.append(fix)
+        else:
+            fixed_words.append(w)
+    corrected = re.sub(r"\s+([?.!,])", r"\1", " ".join(fixed_words))
+    topical = [w for w in content_words(corrected) if w not in GENERIC]
+    unknown = tuple(w for w in topical if not vocab.knows(w))
+    focus = tuple(dict.fromkeys(stem(w) for w in topical))
+    context: tuple[str, ...] = ()
+    if followup:
+        context = tuple(dict.fromkeys(stem(w) for w in content_words(previous) if w not in GENERIC and stem(w) not in focus))
+    exp = expansions(corrected + (" " + previous if followup else ""))
+    return Analysis(
+        text=base,
+        corrected=corrected,
+        focus=focus,
+        context=context,
+        expansion=" ".join(dict.fromkeys(exp)),
+        unknown=unknown,
+        list_question=wants_list(own) or (followup and len(focus) <= 2 and wants_list(previous)),
+        figure_question=wants_figure(own) or (followup and len(focus) <= 2 and wants_figure(previous)),
+        followup=followup,
+        previous=previous if followup else "",
+        corrections=corrections,
+    )

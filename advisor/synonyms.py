@@ -1,0 +1,80 @@
+"""Words students use → words the profiles use.
+
+Each rule is a pattern over the lower-cased question and the text it adds to the search
+(for both the dense and the lexical side, at a lower weight than the student's words).
+These are general career/imaging vocabulary, not answers to particular questions.
+"""
+
+from __future__ import annotations
+
+import re
+
+_RULES: list[tuple[str, str]] = [
+    (r"\bx[\s-]?rays?\b", "X-ray"),
+    (r"\brad(?:iology|iologic)?[\s-]?techs?\b|\bradtechs?\b|\bradiographers?\b|\bx[\s-]?ray techs?\b|\bsonographers?\b", "imaging technologist radiologic technology"),
+    (r"\bcpr\b|\bfirst[\s-]aid\b|\bbls\b|\blife[\s-]support\b|\bresuscitat\w*", "basic life support BLS emergency response"),
+    (r"\bpay\b|\bpays\b|\bpaid\b|\bsalar(?:y|ies)\b|\bwages?\b|\bearn\w*|\bmoney\b|\bincome\b|\bcompensation\b", "salaries income"),
+    (r"\btax\w*", "tax-free income"),
+    (r"\b(?:4|four)[\s-]?(?:yrs?|years?)\b", "four-year bachelor's programs"),
+    (r"\b(?:2|two)[\s-]?(?:yrs?|years?)\b", "two years associate degree"),
+    (r"\bbachelors?\b|\bb\.?s\.?\b|\bundergrad\w*", "bachelor's degree"),
+    (r"\bassociates?\b|\bcommunity college\b", "associate degree"),
+    (r"\bmasters?\b|\bgrad(?:uate)? school\b|\bph\.?d\b|\bpostgrad\w*", "graduate degrees further education research"),
+    (r"\bct\b|\bcat[\s-]?scans?\b", "computed tomography CT"),
+    (r"\bmri\b", "magnetic resonance imaging MRI"),
+    (r"\bultrasound\b|\bsonograph\w*|\becho\b", "ultrasound sonography"),
+    (r"\bmammo\w*", "mammography"),
+    (r"\bnuclear\b|\bpet scan\w*", "nuclear medicine"),
+    (r"\bai\b|\ba\.i\.?\b|\bartificial intelligence\b|\brobots?\b|\bautomat\w*|\bmachine learning\b|\breplace\w*", "AI artificial intelligence automation machine learning"),
+    (r"\babroad\b|\boverseas\b|\binternational\w*|\bother countr\w+|\bforeign\b|\bworldwide\b|\bglobal\w*|\bcountr(?:y|ies)\b|\bimmigrat\w*|\bemigrat\w*|\brelocat\w*", "global countries internationally"),
+    (r"\bhours\b|\bschedules?\b|\bshifts?\b|\bnights?\b|\bnite\w*|\bweekends?\b|\bon[\s-]?call\b|\bovertime\b", "shifts schedules nights weekends on-call hours"),
+    (r"\bpart[\s-]?time\b|\bflexib\w*", "part-time flexible schedules"),
+    (r"\bstress\w*|\bpressure\b|\bburn[\s-]?out\b|\banxiety\b|\bhard on you\b", "stress level"),
+    (r"\bwork[\s-]?life\b|\bfree time\b|\bfamily time\b|\blifestyle\b", "work-life balance"),
+    (r"\bschool\w*|\bcolleges?\b|\buni\b|\buniversit\w*|\bstudy\w*|\bstudies\b|\bclasses\b|\bcourses?\b|\bcoursework\b|\bedu\w*", "education program coursework"),
+    (r"\bhigh school\b|\bdiploma\b|\bprereq\w*|\bgpa\b|\bgrades\b", "high school diploma strong science courses admission"),
+    (r"\bmath\w*|\bscience\w*|\bbiology\b|\bchemistry\b|\bphysics\b", "science anatomy physiology physics"),
+    (r"\blicen[sc]\w*", "licensure license state"),
+    (r"\bcerts?\b|\bcertif\w*|\bcredential\w*|\bregistry\b|\bboards?\b", "certification ARRT"),
+    (r"\bexams?\b|\btests?\b|\btesting\b", "exam"),
+    (r"\bdemand\b|\boutlook\b|\bjob market\b|\bhiring\b|\bjobs? available\b|\bopenings\b|\bfuture\b|\bsecure\b|\bsecurity\b", "demand job market growth"),
+    (r"\bhipaa\b|\bprivacy\b|\bconfidential\w*|\bpatient data\b", "HIPAA privacy confidentiality"),
+    (r"\bequipment\b|\bmachines?\b|\bmachinery\b|\btools?\b|\bgear\b|\bdevices?\b|\btech stack\b|\btechnolog(?:y|ies)\b|\bsoftware\b", "equipment machines tools technology"),
+    (r"\bsoft skills?\b|\bpeople skills?\b|\bpersonality\b|\bpersonal (?:qualities|traits)\b|\btraits?\b|\bqualities\b", "soft abilities"),
+    (r"\bhard skills?\b|\btechnical skills?\b|\btech skills?\b", "tech skills"),
+    (r"\bportfolio\b|\bresume\b|\bcv\b|\bstand out\b", "portfolio"),
+    (r"\bradiation\b|\bdose\b|\bdosage\b|\bexposure\b|\bexposed\b|\bsafe\b|\bsafety\b|\bdangerous\b|\bharmful\b", "radiation safety exposure protect"),
+    (r"\bdyes?\b|\binject\w*", "contrast media agents"),
+    (r"\bday[\s-]to[\s-]day\b|\bdaily\b|\bduties\b|\btasks?\b|\bresponsibilit\w*|\bwhat do they do\b|\bdo all day\b", "responsibilities duties"),
+    (r"\bwhere\b.*\bwork\b|\bwork(?:place|\s+environment)\b|\benvironment\b|\bsetting\b|\boffice\b", "work setting hospitals clinics environment"),
+    (r"\bchallenge\w*|\bdownsides?\b|\bcons\b|\bdifficult\w*|\bhard(?:est)? part\b|\bproblems?\b|\bworst\b", "challenges"),
+    (r"\bpromot\w*|\badvanc\w*|\bmove up\b|\bclimb\b|\bgrowth\b|\bgrow\b|\bcareer path\b|\bladder\b", "career advancement growth supervisory leadership"),
+    (r"\btrends?\b|\bchanging\b|\bchanges\b|\bnew tech\w*", "trends"),
+    (r"\binterns?\w*|\brotations?\b|\bhands[\s-]on\b|\bexperience\b|\bclinicals?\b", "clinical rotations internships hands-on experience"),
+    (r"\bnetwork\w*|\bconferences?\b|\bassociations?\b|\bconnections\b", "networking professional associations conferences"),
+    (r"\bcontinuing ed\w*|\bce credits?\b|\bkeep learning\b|\blifelong\b", "continuing education"),
+    (r"\bstanding\b|\bon (?:your|my) feet\b|\bphysical\w*|\blifting\b", "standing for long periods assisting patients limited mobility"),
+    (r"\bpatients?\b|\bbedside manner\b", "patients"),
+    (r"\bteam\w*|\bcoworkers?\b|\bcolleagues?\b|\bdoctors?\b|\bradiologists?\b", "collaborate radiologists team"),
+    (r"\bmiddle east\w*|\bdubai\b|\bgulf\b|\bemirates\b|\bsaudi\b|\buae\b", "Middle Eastern countries UAE Saudi Arabia"),
+    (r"\basia\w*|\bindia\b|\bchina\b", "Asia India China"),
+    (r"\beurope\w*|\buk\b|\bbritain\b|\bengland\b|\bgermany\b", "United Kingdom Germany developed countries"),
+    (r"\bcanada\b|\baustralia\b|\busa?\b|\bamerica\b|\bunited states\b|\bstates\b", "United States Canada Australia developed countries"),
+    (r"\bspeciali[sz]\w*|\bmodalit\w*", "specialization modalities"),
+    (r"\bfoundation\w*|\bbasics?\b|\bbasic skills\b|\bcore skills\b|\bfundamental\w*", "foundational skills"),
+    (r"\brecords?\b|\bpaperwork\b|\bdocumentation\b|\bcharting\b", "records documentation"),
+    (r"\bsterili[sz]\w*|\binfection\w*|\bgerms?\b|\bhygiene\b|\bclean\w*", "infection control sterilization clean"),
+]
+
+_COMPILED = [(re.compile(p), add) for p, add in _RULES]
+
+
+def expansions(question: str) -> list[str]:
+    """The additions whose pattern matches the lower-cased question, in rule order."""
+    q = question.lower()
+    return [add for rx, add in _COMPILED if rx.search(q)]
+
+
+def known_by_synonym(word: str) -> bool:
+    """Whether a single word is one the synonym table understands."""
+    return any(rx.search(word) for rx, _ in _COMPILED)
