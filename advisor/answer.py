@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
+import re
 
+from advisor.entities import uncovered_entities
 from advisor.models import AnswerSentence, Citation, Unit, section_label
 from advisor.question import Analysis, has_figure
 from advisor.retrieval import Retriever, Scored
@@ -20,20 +21,21 @@ from advisor.retrieval import Retriever, Scored
 class Policy:
     """When to answer, and how much to say.
 
-    - `min_dense`: below this cosine between the question and its best unit, nothing in
-      the profile is about the question (off-topic).
-    - `min_total`: the same on the fused score.
-    - `unknown_share`: when this share of the question's topic words never occurs in the
-      profile (after typo repair and synonyms), the question is about something else
-      ("dental hygienist", "colleges in Texas") unless the match is `sure_dense`.
+    - `min_dense` / `min_total`: below these (cosine of the best unit, fused score of the
+      best unit) nothing in the profile is about the question (off-topic). When half or
+      more of the question's topic words never occur in the profile (after typo repair
+      and synonyms), the fused score must reach `unfamiliar_total` instead.
+    - named things: a place or another career the question names and the profile never
+      mentions ("colleges in Texas", "become a dental hygienist") → not covered.
     - figures: a question that asks for a number ("pass rate", "how much", "how long") is
-      answered only by a sentence holding one.
+      answered only by a sentence that holds one.
+    - names: "which colleges/hospitals…" is answered only by a sentence that names one.
     """
 
-    min_dense: float = 0.36
-    min_total: float = 0.62
-    unknown_share: float = 0.34
-    sure_dense: float = 0.62
+    min_dense: float = 0.20
+    min_total: float = 0.47
+    unfamiliar_share: float = 0.5  # this share of topic words unknown to the profile…
+    unfamiliar_total: float = 0.55  # …asks for this fused score instead
     margin: float = 0.10  # extra sentences must score within this of the best
     aim_words: int = 60
     max_words: int = 150
@@ -45,38 +47,46 @@ class Policy:
 @dataclass(frozen=True)
 class Decision:
     units: tuple[Unit, ...]
-    bullets: bool
     reason: str  # why it abstained; "" when it answers
     confidence: float
 
 
+_NAMES_ASKED = re.compile(
+    r"\b(?:which|name|names of|best|top|good|recommend\w*)\b[\w\s]{0,30}?\b(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?)\b",
+    re.I,
+)
+_PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
+
+
 def _confidence(total: float, p: Policy) -> float:
-    return float(np.clip((total - p.min_total) / (p.confident_total - p.min_total), 0.0, 1.0)) * 0.8 + (0.2 if total >= p.min_total else 0.0)
+    if total < p.min_total:
+        return round(0.5 * max(total, 0.0) / p.min_total, 4)
+    return round(0.5 + 0.5 * min(1.0, (total - p.min_total) / (p.confident_total - p.min_total)), 4)
 
 
-def decide(a: Analysis, s: Scored, r: Retriever, p: Policy) -> Decision:
+def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -> Decision:
     """Choose the units to answer with, or say why the profile does not cover it."""
     top = int(s.rows[0])
     best_total, best_dense = float(s.total[top]), float(s.dense[top])
     conf = _confidence(best_total, p)
-    n_topical = max(len(a.focus), 1)
-    if not a.focus and not a.followup:
-        return Decision((), False, "no topic words", 0.0)
-    if best_dense < p.min_dense or best_total < p.min_total:
-        return Decision((), False, f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f})", conf)
-    if a.unknown and len(a.unknown) / n_topical >= p.unknown_share and best_dense < p.sure_dense:
-        return Decision((), False, f"the profile never mentions {', '.join(a.unknown)}", conf)
-    if a.list_question:
-        units = _list_units(s, r, p)
-        if units:
-            return Decision(tuple(units), True, "", conf)
-    units = _prose_units(s, r, p)
-    if a.figure_question and not any(has_figure(u.text) for u in units):
-        with_figure = [int(i) for i in s.rows[:5] if has_figure(r.unit(int(i)).text) and s.total[int(i)] >= best_total - p.margin]
-        if not with_figure:
-            return Decision((), False, "the profile gives no figure for this", conf)
-        units = [r.unit(with_figure[0])] + [u for u in units if u.unit_id != r.unit(with_figure[0]).unit_id][:1]
-    return Decision(tuple(units), False, "", conf)
+    missing = uncovered_entities(a.text + " " + (a.previous if a.followup and len(a.focus) <= 2 else ""), corpus_lower)
+    if missing:
+        return Decision((), f"the profile never mentions {', '.join(missing)}", min(conf, 0.3))
+    unfamiliar = bool(a.focus) and len(a.unknown) / len(a.focus) >= p.unfamiliar_share
+    needed = p.unfamiliar_total if unfamiliar else p.min_total
+    if best_dense < p.min_dense or best_total < needed:
+        return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {needed:.2f})", conf)
+    units = _list_units(s, r, p) if a.list_question else []
+    if not units:
+        units = _with_list(_prose_units(s, r, p), s, r, p)
+    if a.figure and not any(has_figure(u.text, a.figure) for u in units):
+        figured = [r.unit(int(i)) for i in s.rows[:5] if has_figure(r.unit(int(i)).text, a.figure) and s.total[int(i)] >= best_total - p.margin]
+        if not figured:
+            return Decision((), "the profile gives no figure for this", min(conf, 0.3))
+        units = [figured[0]] + [u for u in units if u.unit_id != figured[0].unit_id][:1]
+    if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
+        return Decision((), "the profile names none", min(conf, 0.3))
+    return Decision(tuple(units), "", conf)
 
 
 def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
@@ -99,18 +109,52 @@ def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
 
 
 def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
-    """The bullets of the best-matching list, best first."""
-    best_total = float(s.total[int(s.rows[0])])
-    for i in s.rows[:6]:
+    """The bullets of the best-matching list, best first, after the list's own
+    introduction when it has one, or after the best sentence when a sentence outscores
+    every bullet (a sentence can hold a list too)."""
+    top = int(s.rows[0])
+    best_total = float(s.total[top])
+    lists: dict[str, list[int]] = {}
+    intro_row: dict[str, int] = {}
+    for i in s.rows:
         u = r.unit(int(i))
-        if u.kind != "bullet" or float(s.total[int(i)]) < best_total - 2 * p.margin:
-            continue
-        rows = [int(j) for j in s.rows if r.unit(int(j)).chunk_id == u.chunk_id]
-        return [r.unit(j) for j in rows[: p.max_bullets]]
-    return []
+        if u.kind == "bullet":
+            lists.setdefault(u.chunk_id, []).append(int(i))
+        elif u.chunk_id in r.intro_of:
+            intro_row.setdefault(r.intro_of[u.chunk_id], int(i))
+    if not lists:
+        return []
+
+    def list_score(cid: str) -> float:
+        rows = lists[cid]
+        top3 = sum(float(s.total[j]) for j in rows[:3]) / len(rows[:3])
+        intro = float(s.total[intro_row[cid]]) if cid in intro_row else 0.0
+        return float(s.chunk[rows[0]]) + max(top3, intro)
+
+    cid = max(lists, key=list_score)
+    rows = lists[cid]
+    lead_row = intro_row.get(cid, rows[0])
+    if max(float(s.total[rows[0]]), float(s.total[lead_row])) < best_total - 2 * p.margin:
+        return []
+    bullets = [r.unit(j) for j in rows[: p.max_bullets]]
+    if cid in intro_row and float(s.total[intro_row[cid]]) >= best_total - p.margin:
+        return [r.unit(intro_row[cid])] + bullets
+    lead = r.unit(top)
+    if lead.kind != "bullet" and lead.chunk_id not in r.intro_of and best_total > float(s.total[rows[0]]):
+        return [lead] + bullets
+    return bullets
 
 
-def cite(units: tuple[Unit, ...], bullets: bool, texts: dict[str, str]) -> tuple[list[AnswerSentence], list[Citation]]:
+def _with_list(units: list[Unit], s: Scored, r: Retriever, p: Policy) -> list[Unit]:
+    """A list's introduction alone says little: follow it with the list's bullets."""
+    if not units or units[0].chunk_id not in r.intro_of:
+        return units
+    list_id = r.intro_of[units[0].chunk_id]
+    bullets = [r.unit(int(i)) for i in s.rows if r.unit(int(i)).chunk_id == list_id]
+    return [units[0]] + bullets[: p.max_bullets]
+
+
+def cite(units: tuple[Unit, ...], texts: dict[str, str]) -> tuple[list[AnswerSentence], list[Citation]]:
     """Number the sources: bullets of one list share a citation, as do neighbouring
     sentences of one paragraph that follow each other in the answer."""
     citations: list[Citation] = []
@@ -127,12 +171,12 @@ def cite(units: tuple[Unit, ...], bullets: bool, texts: dict[str, str]) -> tuple
         citations.append(
             Citation(n, first.doc_id, section_label(first.section), (first.line, last.line), first.start, last.end, doc_text[first.start : last.end])
         )
-        sentences.extend(AnswerSentence(u.text, n, bullets) for u in group)
+        sentences.extend(AnswerSentence(u.text, n, u.kind == "bullet") for u in group)
         group.clear()
 
     for u in units:
         if group and not (
-            u.chunk_id == group[-1].chunk_id and (bullets or u.position == group[-1].position + 1)
+            u.chunk_id == group[-1].chunk_id and (u.kind == "bullet" or u.position == group[-1].position + 1)
         ):
             flush()
         group.append(u)
@@ -141,7 +185,17 @@ def cite(units: tuple[Unit, ...], bullets: bool, texts: dict[str, str]) -> tuple
 
 
 def render(sentences: list[AnswerSentence]) -> str:
-    """Plain answer text with [n] markers: bullets one a line, sentences run on."""
-    if sentences and sentences[0].bullet:
-        return "\n".join(f"- {s.text} [{s.citation}]" for s in sentences)
-    return " ".join(f"{s.text} [{s.citation}]" for s in sentences)
+    """Plain answer text with [n] markers: sentences run on, bullets one a line."""
+    lines: list[str] = []
+    prose: list[str] = []
+    for x in sentences:
+        if x.bullet:
+            if prose:
+                lines.append(" ".join(prose))
+                prose = []
+            lines.append(f"- {x.text} [{x.citation}]")
+        else:
+            prose.append(f"{x.text} [{x.citation}]")
+    if prose:
+        lines.append(" ".join(prose))
+    return "\n".join(lines)

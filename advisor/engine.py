@@ -43,6 +43,7 @@ class Advisor:
         self.policy = policy or Policy()
         self.retriever = Retriever(index, embedder, weights)
         self._texts = {d: doc.text for d, doc in index.documents.items()}
+        self._corpus_lower = "\n".join(self._texts.values()).lower()
         self._lock = threading.Lock()  # torch inference is not re-entrant on one model
         self._sections = section_questions(index)
 
@@ -104,13 +105,13 @@ class Advisor:
         with self._lock:
             scored = self.retriever.score(a)
         passages = tuple(self.retriever.to_passages(scored, 10))
-        d = decide(a, scored, self.retriever, self.policy)
+        d = decide(a, scored, self.retriever, self.policy, self._corpus_lower)
         resolved = a.dense_text
         if d.reason:
             log.debug("abstained on %r: %s", q, d.reason)
             return Answer(kind="abstain", text=NOT_COVERED, confidence=d.confidence, passages=passages,
-                          suggestions=self.suggest_for(scored), resolved_question=resolved, **base)
-        sentences, citations = cite(d.units, d.bullets, self._texts)
+                          suggestions=self.suggest_for(scored), resolved_question=resolved, reason=d.reason, **base)
+        sentences, citations = cite(d.units, self._texts)
         return Answer(kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
                       citations=tuple(citations), passages=passages, resolved_question=resolved, **base)
 

@@ -163,6 +163,7 @@ class Answer:
     suggestions: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
     resolved_question: str = ""
+    reason: str = ""  # why it abstained, for evaluators and logs
 
     @property
     def abstained(self) -> bool:
@@ -187,4 +188,5 @@ class Answer:
             "suggestions": list(self.suggestions),
             "notices": list(self.notices),
             "resolved_question": self.resolved_question,
+            "reason": self.reason,
         }

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from advisor.synonyms import expansions, known_by_synonym
+from advisor.synonyms import covered_words, expansions
 from advisor.text import GENERIC, STOPWORDS, stem, words
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -20,10 +20,6 @@ _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.I)
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LETTER = re.compile(r"[^\W\d_]")
-_FIGURE_IN_TEXT = re.compile(
-    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen|twenty|dozen|hundred|thousand|percent)\b",
-    re.I,
-)
 
 
 @dataclass(frozen=True)
@@ -94,25 +90,60 @@ _LIST_RE = re.compile(
     r"|^(?:list|name)\b|\b(?:give me a list|what are (?:all )?the|what kinds? of|what types? of|which kinds? of|what sort of)\b",
     re.I,
 )
-_FIGURE_RE = re.compile(
-    r"\bhow (?:much|many)\b|\b(?:what|which) (?:is|'s|s)? ?the (?:average|median|starting|exact|minimum|maximum|typical)?\s*(?:salary|pay|wage|score|rate|percentage|cost|price|fee|tuition|number|amount)\b"
-    r"|\b(?:pass(?:ing)?|success|acceptance|failure|employment) (?:rate|score|percentage)\b|\bpercent\w*|\bscore\b|\bgpa\b|\bdollars?\b|\$|\bcost\w*|\btuition\b|\bfees?\b|\bprice\b|\bsalary figure\b|\bper (?:hour|year|month|week)\b|\bminimum age\b|\bhow old\b",
-    re.I,
-)
-_DURATION_RE = re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks)\b", re.I)
+_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty|fifty|hundred)"
+_MONEY_WORD = r"(?:salar(?:y|ies)|pay|paid|wages?|earn\w*|make|makes|income|costs?|tuition|fees?|price\w*|cheap\w*|expensive|afford\w*|dollars?|money|\$)"
+# Each kind of figure a question can ask for, and what a sentence needs to answer it.
+_FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    (
+        "money",
+        re.compile(
+            rf"\bhow much\b.*\b{_MONEY_WORD}|\b{_MONEY_WORD}\b.*\bhow much\b|\b(?:average|median|starting|entry[\s-]level|exact|hourly|yearly|annual|typical)\s+(?:\w+\s+)?{_MONEY_WORD}"
+            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost\w*\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b",
+            re.I,
+        ),
+        re.compile(rf"\$\s?\d|\d[\d,.]*\s?(?:k\b|dollars|usd|per hour|an hour|a year|per year)|\b{_NUM} dollars\b", re.I),
+    ),
+    (
+        "rate",
+        re.compile(r"\b(?:pass(?:ing)?|success|acceptance|failure|fail|employment|placement|job|growth) (?:rate|score|percentage|grade)s?\b|\bpercent\w*|%|\bscore\b|\bgpa\b|\bwhat are the odds\b|\bchances? of (?:passing|getting)\b", re.I),
+        re.compile(rf"\d\s?%|\b{_NUM} percent\b|\bscore of \d|\b\d+ out of \d+", re.I),
+    ),
+    (
+        "age",
+        re.compile(r"\bhow old\b|\b(?:minimum|maximum|min|max) age\b|\bage (?:limit|requirement)\b|\btoo old\b|\bwhat age\b", re.I),
+        re.compile(rf"\b{_NUM} years? old\b|\bage (?:of )?\d+|\baged? \d+", re.I),
+    ),
+    (
+        "duration",
+        re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bhow much time\b|\bhours (?:per|a|each) (?:week|day)\b|\bhow quickly\b|\bhow fast\b", re.I),
+        re.compile(rf"\b{_NUM}(?:[\s-]+to[\s-]+{_NUM})?[\s-]*(?:years?|months?|weeks?|days?|hours?)\b", re.I),
+    ),
+    (
+        "count",
+        re.compile(r"\bhow many\b|\b(?:average|median|maximum|minimum|max|min|exact|total)\s+(?:\w+\s+){0,2}(?:number|dose|amount|limit|hours|size|count)\b|\bwhat number\b", re.I),
+        re.compile(rf"\b{_NUM}\b", re.I),
+    ),
+]
+
+
+def figure_kind(text: str) -> str | None:
+    """The kind of number a question asks for ("money", "rate", "age", "duration", "count")."""
+    for kind, asks, _ in _FIGURE_KINDS:
+        if asks.search(text):
+            return kind
+    return None
+
+
+def has_figure(text: str, kind: str | None = "count") -> bool:
+    """Whether a sentence holds a figure of that kind."""
+    for k, _, holds in _FIGURE_KINDS:
+        if k == kind:
+            return bool(holds.search(text))
+    return False
 
 
 def wants_list(text: str) -> bool:
     return bool(_LIST_RE.search(text))
-
-
-def wants_figure(text: str) -> bool:
-    """Asks for a number the answer must contain (a salary, a pass rate, a cost, a length)."""
-    return bool(_FIGURE_RE.search(text) or _DURATION_RE.search(text))
-
-
-def has_figure(text: str) -> bool:
-    return bool(_FIGURE_IN_TEXT.search(text))
 
 
 # --- smalltalk ---------------------------------------------------------------------------
@@ -140,7 +171,7 @@ _FOLLOWUP_START = re.compile(
     r"^(?:and|also|plus|but|so|ok(?:ay)?|what about|how about|what of|and what about|and how about|same for|same with|is that|is it the same)\b[\s,]*",
     re.I,
 )
-_ANAPHORA = frozenset({"it", "that", "there", "those", "this", "these", "them", "such", "then"})
+_ANAPHORA = frozenset({"it", "that", "there", "those", "this", "these", "them", "such", "then", "one", "ones"})
 
 
 def content_words(text: str) -> list[str]:
@@ -172,41 +203,78 @@ class Analysis:
     corrected: str  # after typo repair against the corpus vocabulary
     focus: tuple[str, ...]  # stemmed topical terms of this turn
     context: tuple[str, ...]  # stemmed topical terms carried over from earlier turns
-    expansion: str  # synonym additions
+    expansion: str  # synonym additions for this turn's words
+    context_expansion: str  # synonym additions for the earlier turn's words
     unknown: tuple[str, ...]  # topical words the corpus and the synonym table do not know
     list_question: bool
-    figure_question: bool
+    figure: str | None  # the kind of number asked for, if any
     followup: bool
     previous: str = ""  # the earlier question this one leans on, if any
     corrections: dict[str, str] = field(default_factory=dict)
 
     @property
+    def own_text(self) -> str:
+        return f"{self.corrected} ({self.expansion})" if self.expansion else self.corrected
+
+    @property
     def dense_text(self) -> str:
-        core = f"{self.corrected} {self.previous}".strip() if self.followup else self.corrected
-        return f"{core} ({self.expansion})" if self.expansion else core
+        return f"{self.own_text} {self.previous}" if self.followup else self.own_text
+
+    @property
+    def all_unknown(self) -> bool:
+        """Every topic word of this turn is foreign to the profile."""
+        return bool(self.focus) and len(self.unknown) >= len(self.focus)
+
+
+# Texting shorthand → the word meant.
+SHORTHAND = {
+    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "w": "with", "w/": "with", "b4": "before",
+    "whr": "where", "wher": "where", "wat": "what", "wut": "what", "wht": "what", "hw": "how", "wrk": "work",
+    "wrking": "working", "jb": "job", "pls": "please", "plz": "please", "tho": "though", "thru": "through",
+    "bc": "because", "cuz": "because", "coz": "because", "abt": "about", "ppl": "people", "yr": "year",
+    "yrs": "years", "hr": "hour", "hrs": "hours", "wk": "week", "wks": "weeks", "mo": "month", "mos": "months",
+    "info": "information", "req": "required", "reqs": "requirements", "xp": "experience", "exp": "experience",
+    "diff": "different", "prob": "probably", "def": "definitely", "gd": "good", "govt": "government",
+    "edu": "education", "uni": "university", "cert": "certification", "certs": "certifications",
+    "im": "i'm", "dont": "don't", "doesnt": "doesn't", "cant": "can't", "wont": "won't", "isnt": "isn't",
+    "whats": "what's", "hows": "how's", "thats": "that's", "theres": "there's", "nite": "night", "nites": "nights", "tmrw": "tomorrow", "2moro": "tomorrow", "bf": "boyfriend", "gf": "girlfriend",
+}
 
 
 class Vocabulary:
-    """Corpus words, for typo repair and for spotting words the profile never uses."""
+    """Corpus words, for typo repair and for spotting words the profile never uses.
 
-    def __init__(self, corpus_words: set[str]) -> None:
+    `english` is a general word list (the embedding model's own vocabulary): a word in it
+    is spelled right even when the profile never uses it, so "texas" is not "tests".
+    """
+
+    def __init__(self, corpus_words: set[str], english: frozenset[str] = frozenset()) -> None:
         self.words = {w for w in corpus_words if len(w) > 1}
         self.stems = {stem(w) for w in self.words}
+        self.english = english
         self._by_len: dict[int, list[str]] = {}
         for w in self.words:
             self._by_len.setdefault(len(w), []).append(w)
 
     def knows(self, word: str) -> bool:
-        return word in self.words or stem(word) in self.stems or known_by_synonym(word)
+        return word in self.words or stem(word) in self.stems
 
     def correct(self, word: str) -> str | None:
-        """The corpus word within edit distance 1 (2 for long words), if it is unique enough."""
-        if len(word) < 4 or self.knows(word) or not word.isalpha():
+        """The nearest corpus word within edit distance 1, or 2 for words of 7+ letters;
+        None when the word is known, is a correctly spelled English word, or nothing is near.
+        (Correcting towards general English words turned "inject" into "insect".)"""
+        if word in SHORTHAND:
+            return SHORTHAND[word]
+        if len(word) < 4 or self.knows(word) or word in self.english or not word.isalpha():
             return None
         limit = 1 if len(word) < 7 else 2
+        return self._nearest(word, self._by_len, limit)
+
+    @staticmethod
+    def _nearest(word: str, by_len: dict[int, list[str]], limit: int) -> str | None:
         best: tuple[int, str] | None = None
         for n in range(len(word) - limit, len(word) + limit + 1):
-            for cand in self._by_len.get(n, ()):
+            for cand in by_len.get(n, ()):
                 d = Levenshtein.distance(word, cand, score_cutoff=limit)
                 if d <= limit and (best is None or d < best[0] or (d == best[0] and cand < best[1])):
                     best = (d, cand)
@@ -220,9 +288,9 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
     own = strip_followup_marker(base) if followup else base
     corrections: dict[str, str] = {}
     fixed_words: list[str] = []
-    for w in re.findall(r"[A-Za-z][A-Za-z']*|\S", own):
+    for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'/]*|\S", own):
         lw = w.lower()
-        fix = vocab.correct(lw) if lw not in STOPWORDS else None
+        fix = vocab.correct(lw) if lw not in STOPWORDS or lw in SHORTHAND else None
         if fix:
             corrections[lw] = fix
             fixed_words.append(fix)
@@ -230,21 +298,24 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
             fixed_words.append(w)
     corrected = re.sub(r"\s+([?.!,])", r"\1", " ".join(fixed_words))
     topical = [w for w in content_words(corrected) if w not in GENERIC]
-    unknown = tuple(w for w in topical if not vocab.knows(w))
+    by_synonym = covered_words(corrected)
+    unknown = tuple(dict.fromkeys(w for w in topical if not vocab.knows(w) and w not in by_synonym))
     focus = tuple(dict.fromkeys(stem(w) for w in topical))
     context: tuple[str, ...] = ()
     if followup:
         context = tuple(dict.fromkeys(stem(w) for w in content_words(previous) if w not in GENERIC and stem(w) not in focus))
-    exp = expansions(corrected + (" " + previous if followup else ""))
+    exp = expansions(corrected)
+    ctx_exp = [e for e in expansions(previous) if e not in exp] if followup else []
     return Analysis(
         text=base,
         corrected=corrected,
         focus=focus,
         context=context,
         expansion=" ".join(dict.fromkeys(exp)),
+        context_expansion=" ".join(dict.fromkeys(ctx_exp)),
         unknown=unknown,
         list_question=wants_list(own) or (followup and len(focus) <= 2 and wants_list(previous)),
-        figure_question=wants_figure(own) or (followup and len(focus) <= 2 and wants_figure(previous)),
+        figure=figure_kind(own) or (figure_kind(previous) if followup and len(focus) <= 2 else None),
         followup=followup,
         previous=previous if followup else "",
         corrections=corrections,

@@ -33,7 +33,7 @@ class Weights:
     lexical_half: float = 6.0  # BM25 score that maps to 0.5 after squashing
     expansion: float = 0.35  # weight of synonym terms against the student's own words
     context: float = 0.5  # weight of terms carried over from an earlier turn
-    followup_own: float = 0.5  # share of the dense score from the follow-up on its own
+    followup_own: float = 0.6  # share of the dense score from the follow-up on its own
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class Retriever:
                 corpus_words.update(words(h))
         for d in index.documents.values():
             corpus_words.update(words(d.title))
-        self.vocabulary = Vocabulary(corpus_words)
+        self.vocabulary = Vocabulary(corpus_words, embedder.words())
+        self.intro_of = _list_intros(index)
         self._cache: dict[str, np.ndarray] = {}
 
     # -- text → vector -------------------------------------------------------------------
@@ -85,6 +86,8 @@ class Retriever:
             q[t] = max(q.get(t, 0.0), w.context)
         for t in terms(a.expansion):
             q[t] = max(q.get(t, 0.0), w.expansion)
+        for t in terms(a.context_expansion):
+            q[t] = max(q.get(t, 0.0), w.expansion * w.context)
         return q
 
     def search(self, a: Analysis, k: int = 10) -> list[Passage]:
@@ -92,7 +95,7 @@ class Retriever:
         return self.to_passages(self.score(a), k)
 
     def score(self, a: Analysis) -> Scored:
-        own = self.embed(f"{a.corrected} ({a.expansion})" if a.expansion else a.corrected)
+        own = self.embed(a.own_text)
         vecs = [own]
         if a.followup:
             vecs.append(self.embed(a.dense_text))
@@ -138,3 +141,13 @@ class Retriever:
     def stems_of(self, row: int) -> set[str]:
         u = self.units[row]
         return {stem(x) for x in words(u.text)} | {stem(x) for h in u.section for x in words(h)}
+
+
+def _list_intros(index: CorpusIndex) -> dict[str, str]:
+    """Short paragraphs that introduce the list right after them: chunk id → list chunk id
+    ("Core knowledge and skills necessary for…" → the Foundational Skills bullets)."""
+    out: dict[str, str] = {}
+    for c, nxt in zip(index.chunks, index.chunks[1:]):
+        if c.kind == "paragraph" and nxt.kind == "list" and c.section == nxt.section and len(c.unit_ids) <= 2:
+            out[c.chunk_id] = nxt.chunk_id
+    return out

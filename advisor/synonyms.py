@@ -29,7 +29,7 @@ _RULES: list[tuple[str, str]] = [
     (r"\babroad\b|\boverseas\b|\binternational\w*|\bother countr\w+|\bforeign\b|\bworldwide\b|\bglobal\w*|\bcountr(?:y|ies)\b|\bimmigrat\w*|\bemigrat\w*|\brelocat\w*", "global countries internationally"),
     (r"\bhours\b|\bschedules?\b|\bshifts?\b|\bnights?\b|\bnite\w*|\bweekends?\b|\bon[\s-]?call\b|\bovertime\b", "shifts schedules nights weekends on-call hours"),
     (r"\bpart[\s-]?time\b|\bflexib\w*", "part-time flexible schedules"),
-    (r"\bstress\w*|\bpressure\b|\bburn[\s-]?out\b|\banxiety\b|\bhard on you\b", "stress level"),
+    (r"\bstres+\w*|\bpressure\b|\bburn[\s-]?out\b|\banxiety\b|\bhard on you\b", "stress level"),
     (r"\bwork[\s-]?life\b|\bfree time\b|\bfamily time\b|\blifestyle\b", "work-life balance"),
     (r"\bschool\w*|\bcolleges?\b|\buni\b|\buniversit\w*|\bstudy\w*|\bstudies\b|\bclasses\b|\bcourses?\b|\bcoursework\b|\bedu\w*", "education program coursework"),
     (r"\bhigh school\b|\bdiploma\b|\bprereq\w*|\bgpa\b|\bgrades\b", "high school diploma strong science courses admission"),
@@ -45,11 +45,13 @@ _RULES: list[tuple[str, str]] = [
     (r"\bportfolio\b|\bresume\b|\bcv\b|\bstand out\b", "portfolio"),
     (r"\bradiation\b|\bdose\b|\bdosage\b|\bexposure\b|\bexposed\b|\bsafe\b|\bsafety\b|\bdangerous\b|\bharmful\b", "radiation safety exposure protect"),
     (r"\bdyes?\b|\binject\w*", "contrast media agents"),
-    (r"\bday[\s-]to[\s-]day\b|\bdaily\b|\bduties\b|\btasks?\b|\bresponsibilit\w*|\bwhat do they do\b|\bdo all day\b", "responsibilities duties"),
+    (r"\bday[\s-]to[\s-]day\b|\bdaily\b|\bduties\b|\btasks?\b|\bresponsibilit\w*|\bwhat (?:do|does|would|will)\b.*\bdo\b|\ball day\b", "responsibilities duties role"),
     (r"\bwhere\b.*\bwork\b|\bwork(?:place|\s+environment)\b|\benvironment\b|\bsetting\b|\boffice\b", "work setting hospitals clinics environment"),
     (r"\bchallenge\w*|\bdownsides?\b|\bcons\b|\bdifficult\w*|\bhard(?:est)? part\b|\bproblems?\b|\bworst\b", "challenges"),
     (r"\bpromot\w*|\badvanc\w*|\bmove up\b|\bclimb\b|\bgrowth\b|\bgrow\b|\bcareer path\b|\bladder\b", "career advancement growth supervisory leadership"),
     (r"\btrends?\b|\bchanging\b|\bchanges\b|\bnew tech\w*", "trends"),
+    (r"\bfirst job\b|\bentry[\s-]level\b|\bstarting out\b|\bnew grads?\b|\bafter (?:i |you )?graduat\w*|\bout of school\b|\bstart(?:ing)? (?:my|your|the) career\b", "entry-level technologists start in supervised roles"),
+    (r"\bwho (?:gives|runs|offers|awards|issues|provides|grants|does|certifies|handles)\b|\bwhich (?:organi[sz]ation|body|bodies|agency|group)\b|\bwhat (?:organi[sz]ation|body|agency|group)\b", "American Registry of Radiologic Technologists ARRT recognized bodies agencies"),
     (r"\binterns?\w*|\brotations?\b|\bhands[\s-]on\b|\bexperience\b|\bclinicals?\b", "clinical rotations internships hands-on experience"),
     (r"\bnetwork\w*|\bconferences?\b|\bassociations?\b|\bconnections\b", "networking professional associations conferences"),
     (r"\bcontinuing ed\w*|\bce credits?\b|\bkeep learning\b|\blifelong\b", "continuing education"),
@@ -75,6 +77,11 @@ def expansions(question: str) -> list[str]:
     return [add for rx, add in _COMPILED if rx.search(q)]
 
 
-def known_by_synonym(word: str) -> bool:
-    """Whether a single word is one the synonym table understands."""
-    return any(rx.search(word) for rx, _ in _COMPILED)
+def covered_words(question: str) -> set[str]:
+    """The words of the question that some rule understands (inside a matched span)."""
+    q = question.lower()
+    out: set[str] = set()
+    for rx, _ in _COMPILED:
+        for m in rx.finditer(q):
+            out.update(re.findall(r"[a-z0-9']+", m.group(0)))
+    return out

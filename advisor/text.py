@@ -20,13 +20,14 @@ STOPWORDS = frozenset(
     going gonna wanna lot lots thing things stuff like tell know want need needs needed needing let
     please hey hi hello ok okay thanks thank s t d ll m re ve im ive id whats what's hows how's dont
     don't doesnt doesn't isnt isn't arent aren't cant can't wont won't one ones kind sort way does
-    anything something everything someone anyone out up down off again still even well ever""".split()
+    anything something everything someone anyone out up down off again still even well ever
+    i'm tho though instead stuff kinda sorta gonna lol wise etc guess maybe actually basically literally""".split()
 )
 
 # Words that carry no topic in a question about a career profile: they appear in nearly
 # every question ("what does the job need?") and say nothing about which part is meant.
 GENERIC = frozenset(
-    """job jobs career careers work working role profession field person people someone become
+    """job jobs career careers work working role profession field become
     becoming imaging technologist technologists tech techs radiographer radiographers
     rad radtech radtechs""".split()
 )

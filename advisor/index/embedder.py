@@ -39,6 +39,10 @@ class Embedder(Protocol):
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
 
+    def words(self) -> frozenset[str]:
+        """Whole words the model's tokenizer knows (a general English word list)."""
+        ...
+
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
@@ -118,6 +122,14 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
+    def words(self) -> frozenset[str]:
+        path, _ = self._resolve()
+        vocab = path / "vocab.txt"
+        if not vocab.exists():
+            return frozenset()
+        lines = vocab.read_text("utf-8", errors="replace").split("\n")
+        return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) >= 3)
+
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         self.load()
         vecs = self._model.encode(
@@ -155,6 +167,9 @@ class FakeEmbedder:
 
     def load(self) -> FakeEmbedder:
         return self
+
+    def words(self) -> frozenset[str]:
+        return frozenset()
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return np.stack([_fake_vector(t, self._dim) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
