@@ -71,7 +71,7 @@ class Retriever:
     def embed(self, text: str) -> np.ndarray:
         vec = self._cache.get(text)
         if vec is None:
-            vec = self.embedder.encode([text])[0]
+            vec = self.embedder.encode_query([text])[0]
             if len(self._cache) > 2048:
                 self._cache.clear()
             self._cache[text] = vec

