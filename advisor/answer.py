@@ -7,9 +7,8 @@ calibrated on eval/dev.jsonl (README, "Calibration").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 from advisor.entities import uncovered_entities
 from advisor.models import AnswerSentence, Citation, Unit, section_label

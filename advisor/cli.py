@@ -162,7 +162,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from advisor.web import serve
+    from advisor.web.server import serve
 
     settings = _settings(args).with_(host=args.host, port=args.port)
     serve(settings, progress=_progress)

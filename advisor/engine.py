@@ -12,8 +12,6 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from advisor.answer import Policy, cite, decide, render
 from advisor.dialogue import SMALLTALK_REPLIES, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
@@ -21,7 +19,7 @@ from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, build_index, check_fresh, load_index, read_manifest
 from advisor.models import Answer
 from advisor.question import analyse, clean_question, looks_foreign, searchable, smalltalk_kind
-from advisor.retrieval import Retriever, Weights
+from advisor.retrieval import Retriever, Scored, Weights
 from advisor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -87,67 +85,51 @@ class Advisor:
         """Answer one question; `history` is the earlier user questions, oldest first."""
         max_chars = self.settings.max_question_chars
         clean = clean_question(question, max_chars)
-        q = clean.text
-        base = {"question": q, "notices": clean.notices}
+        q, notices = clean.text, clean.notices
         if not q:
-            return Answer(kind="invalid", text=EMPTY, confidence=0.0, **base)
+            return Answer(question=q, kind="invalid", text=EMPTY, confidence=0.0, notices=notices)
         words_only = searchable(q)
         if not any(ch.isalpha() for ch in words_only):
-            return Answer(kind="invalid", text=NO_WORDS, confidence=0.0, **base)
+            return Answer(question=q, kind="invalid", text=NO_WORDS, confidence=0.0, notices=notices)
         kind = smalltalk_kind(words_only)
         if kind:
             text = SMALLTALK_REPLIES[kind].format(topics=topics_phrase(self.index))
-            return Answer(kind="smalltalk", text=text, confidence=1.0, suggestions=self.suggest_for(None), **base)
+            return Answer(question=q, kind="smalltalk", text=text, confidence=1.0, suggestions=self.suggest_for(None), notices=notices)
         if looks_foreign(words_only):
-            return Answer(kind="abstain", text=NOT_ENGLISH, confidence=0.0, suggestions=self.suggest_for(None), **base)
-        previous = resolve_history(history or [], max_chars)
-        a = analyse(words_only, self.retriever.vocabulary, previous)
+            return Answer(question=q, kind="abstain", text=NOT_ENGLISH, confidence=0.0, suggestions=self.suggest_for(None),
+                          notices=notices, reason="not English")
+        a = analyse(words_only, self.retriever.vocabulary, resolve_history(history or [], max_chars))
         with self._lock:
             scored = self.retriever.score(a)
         passages = tuple(self.retriever.to_passages(scored, 10))
         d = decide(a, scored, self.retriever, self.policy, self._corpus_lower)
-        resolved = a.dense_text
         if d.reason:
             log.debug("abstained on %r: %s", q, d.reason)
-            return Answer(kind="abstain", text=NOT_COVERED, confidence=d.confidence, passages=passages,
-                          suggestions=self.suggest_for(scored), resolved_question=resolved, reason=d.reason, **base)
+            return Answer(question=q, kind="abstain", text=NOT_COVERED, confidence=d.confidence, passages=passages,
+                          suggestions=self.suggest_for(scored), notices=notices, resolved_question=a.dense_text, reason=d.reason)
         sentences, citations = cite(d.units, self._texts)
-        return Answer(kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
-                      citations=tuple(citations), passages=passages, resolved_question=resolved, **base)
+        return Answer(question=q, kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
+                      citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text)
 
     # ------------------------------------------------------------------------------------
-    def suggest_for(self, scored: object, n: int = 3) -> tuple[str, ...]:
-        """Questions the profile answers: the sections nearest the question, or the first ones."""
-        if scored is None or not self._sections:
-            return tuple(q for q, _ in self._spread(n))
-        chunk_scores = getattr(scored, "chunk")
-        rows = getattr(scored, "rows")
-        by_chunk: dict[str, float] = {}
-        for i in rows:
-            u = self.retriever.unit(int(i))
-            by_chunk.setdefault(u.chunk_id, float(chunk_scores[int(i)]))
-        chunk_row = {c.chunk_id: r for r, c in enumerate(self.index.chunks)}
-        section_of_row = {row: q for q, row in self._sections}
+    def suggest_for(self, scored: Scored | None, n: int = 3) -> tuple[str, ...]:
+        """Questions the profile answers: those of the sections nearest the question, or
+        a spread over the whole profile when there is no question to be near."""
+        if scored is None:
+            return tuple(self.starter_questions(n))
+        question_of = {self.index.chunks[row].section: q for q, row in self._sections}
         ranked: list[str] = []
-        for cid, _ in sorted(by_chunk.items(), key=lambda kv: -kv[1]):
-            c = self.index.chunks[chunk_row[cid]]
-            q = next((q for q, row in self._sections if self.index.chunks[row].section == c.section), None)
+        for i in scored.rows:
+            q = question_of.get(self.retriever.unit(int(i)).section)
             if q and q not in ranked:
                 ranked.append(q)
-            if len(ranked) >= n:
-                break
-        del section_of_row
+                if len(ranked) >= n:
+                    break
         return tuple(ranked)
 
-    def _spread(self, n: int) -> list[tuple[str, int]]:
-        if len(self._sections) <= n:
-            return self._sections
-        step = len(self._sections) / n
-        return [self._sections[int(i * step)] for i in range(n)]
-
     def starter_questions(self, n: int = 4) -> list[str]:
-        """Questions for an empty chat, spread over the profile's sections."""
-        return [q for q, _ in self._spread(n)]
-
-    def vector_for(self, text: str) -> np.ndarray:
-        return self.retriever.embed(text)
+        """Questions for an empty chat, spread evenly over the profile's sections."""
+        if len(self._sections) <= n:
+            return [q for q, _ in self._sections]
+        step = len(self._sections) / n
+        return [self._sections[int(i * step)][0] for i in range(n)]

@@ -147,7 +147,7 @@ def _list_intros(index: CorpusIndex) -> dict[str, str]:
     """Short paragraphs that introduce the list right after them: chunk id → list chunk id
     ("Core knowledge and skills necessary for…" → the Foundational Skills bullets)."""
     out: dict[str, str] = {}
-    for c, nxt in zip(index.chunks, index.chunks[1:]):
+    for c, nxt in zip(index.chunks, index.chunks[1:], strict=False):
         if c.kind == "paragraph" and nxt.kind == "list" and c.section == nxt.section and len(c.unit_ids) <= 2:
             out[c.chunk_id] = nxt.chunk_id
     return out

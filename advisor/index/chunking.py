@@ -92,7 +92,7 @@ def chunk_document(doc: Document) -> tuple[list[Chunk], list[Unit]]:
             else:
                 spans = [(b.start, b.end)]
                 kinds = [b.kind]
-            for (s, e), k in zip(spans, kinds):
+            for (s, e), k in zip(spans, kinds, strict=True):
                 text = doc.text[s:e]
                 members.append(
                     Unit(

@@ -38,18 +38,22 @@ def _title(path: Path, text: str) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip().title()
 
 
-def load_document(path: Path, root: Path) -> Document:
+def load_document(path: Path, root: Path) -> Document | None:
+    """One document, or None for a file with no text (skipped with a warning)."""
     raw = decode_file(path)
     text = normalize_text(raw)
     if not text.strip():
-        raise CorpusError(f"Corpus file {path} is empty. Add text to it or remove it, then run: advisor build")
+        log.warning("skipping %s: it holds no text", path)
+        return None
     rel = path.relative_to(root).as_posix()
     doc_id = rel.rsplit(".", 1)[0]
     return Document(doc_id=doc_id, title=_title(path, text), path=rel, text=text, sha256=file_sha256(path))
 
 
 def load_corpus(folder: Path) -> list[Document]:
-    docs = [load_document(p, folder) for p in corpus_files(folder)]
+    docs = [d for d in (load_document(p, folder) for p in corpus_files(folder)) if d is not None]
+    if not docs:
+        raise CorpusError(f"Every file in corpus folder {folder} is empty. Add a profile with some text, then run: advisor build")
     ids = [d.doc_id for d in docs]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
