@@ -34,7 +34,7 @@ class Policy:
     min_dense: float = 0.20
     min_total: float = 0.47
     unfamiliar_share: float = 0.5  # this share of topic words unknown to the profile…
-    unfamiliar_total: float = 0.55  # …asks for this fused score instead
+    unfamiliar_total: float = 0.50  # …asks for this fused score instead
     margin: float = 0.10  # extra sentences must score within this of the best
     aim_words: int = 60
     max_words: int = 150
@@ -51,7 +51,7 @@ class Decision:
 
 
 _NAMES_ASKED = re.compile(
-    r"\b(?:which|name|names of|best|top|good|recommend\w*)\b[\w\s]{0,30}?\b(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?)\b",
+    r"\b(?:which|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?)\b",
     re.I,
 )
 _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
@@ -71,6 +71,8 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
     missing = uncovered_entities(a.text + " " + (a.previous if a.followup and len(a.focus) <= 2 else ""), corpus_lower)
     if missing:
         return Decision((), f"the profile never mentions {', '.join(missing)}", min(conf, 0.3))
+    if a.followup and a.all_unknown and a.marker:
+        return Decision((), f"the profile never mentions {', '.join(a.unknown)}", min(conf, 0.3))
     unfamiliar = bool(a.focus) and len(a.unknown) / len(a.focus) >= p.unfamiliar_share
     needed = p.unfamiliar_total if unfamiliar else p.min_total
     if best_dense < p.min_dense or best_total < needed:
@@ -89,14 +91,21 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
 
 
 def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
+    """The best unit, then neighbours in score within the margin and the word budget.
+    A bare noun-phrase bullet ("Magnetic Resonance Imaging (MRI)") says little on its
+    own, so the best sentence within twice the margin joins it."""
     top = int(s.rows[0])
     best = float(s.total[top])
     chosen = [r.unit(top)]
     words = len(chosen[0].text.split())
-    for i in s.rows[1:8]:
+    terse = chosen[0].kind == "bullet" and words <= 6
+    for i in s.rows[1:10]:
         u = r.unit(int(i))
-        if float(s.total[int(i)]) < best - p.margin or len(chosen) >= p.max_sentences:
+        score = float(s.total[int(i)])
+        if len(chosen) >= p.max_sentences or score < best - 2 * p.margin:
             break
+        if score < best - p.margin and not (terse and u.kind == "sentence" and len(chosen) == 1):
+            continue
         if u.kind == "bullet" and chosen[0].kind != "bullet" and u.chunk_id != chosen[0].chunk_id:
             continue
         n = len(u.text.split())
@@ -110,7 +119,10 @@ def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
 def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     """The bullets of the best-matching list, best first, after the list's own
     introduction when it has one, or after the best sentence when a sentence outscores
-    every bullet (a sentence can hold a list too)."""
+    every bullet (a sentence can hold a list too).
+
+    A list matches by its heading ("technical skills" → Tech Skills), its whole text
+    (the chunk vector) and its best bullets (or introduction)."""
     top = int(s.rows[0])
     best_total = float(s.total[top])
     lists: dict[str, list[int]] = {}
@@ -128,7 +140,7 @@ def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
         rows = lists[cid]
         top3 = sum(float(s.total[j]) for j in rows[:3]) / len(rows[:3])
         intro = float(s.total[intro_row[cid]]) if cid in intro_row else 0.0
-        return float(s.chunk[rows[0]]) + max(top3, intro)
+        return float(s.chunk[rows[0]]) + max(top3, intro) + r.heading_similarity(s.query, cid)
 
     cid = max(lists, key=list_score)
     rows = lists[cid]

@@ -79,7 +79,7 @@ def _place_re() -> re.Pattern[str]:
 def _career_re() -> re.Pattern[str]:
     names = sorted({_phrase(n) for n in CAREERS}, key=len, reverse=True)
     alt = "|".join(re.escape(n) for n in names)
-    return re.compile(rf"\b{_ASK_AS_CAREER}({alt})\b|\b({alt})\s+(?:school|program|degree|license|salary|pay|jobs?|career)\b")
+    return re.compile(rf"\b{_ASK_AS_CAREER}(?:[a-z]+\s+){{0,2}}?({alt})\b|\b(medical school|med school|nursing school|dental school|law school|residency|the military|army|navy)\b|\b({alt})\s+(?:school|program|degree|license|salary|pay|jobs?|career)\b")
 
 
 def mentioned(name: str, corpus_lower: str) -> bool:
@@ -99,7 +99,7 @@ def uncovered_entities(question: str, corpus_lower: str) -> list[str]:
         if not mentioned(name, corpus_lower):
             found.append(name)
     for m in _career_re().finditer(q):
-        name = m.group(1) or m.group(2)
+        name = m.group(1) or m.group(2) or m.group(3)
         if name and not mentioned(name, corpus_lower):
             found.append(name)
     return list(dict.fromkeys(found))

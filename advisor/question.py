@@ -180,12 +180,12 @@ def content_words(text: str) -> list[str]:
 
 def is_followup(text: str) -> bool:
     """Needs the earlier turns to be understood: starts with "and…", "what about…", or
-    leans on a pronoun ("is it hard there?") while naming at most two topic words."""
+    leans on a pronoun ("is it hard there?") while naming at most three topic words."""
     topical = [w for w in content_words(text) if w not in GENERIC]
     if _FOLLOWUP_START.match(text):
         return len(topical) <= 4
     toks = set(re.findall(r"[a-z']+", text.lower()))
-    return bool(toks & _ANAPHORA) and len(topical) <= 2
+    return bool(toks & _ANAPHORA) and len(topical) <= 3
 
 
 def strip_followup_marker(text: str) -> str:
@@ -209,6 +209,7 @@ class Analysis:
     list_question: bool
     figure: str | None  # the kind of number asked for, if any
     followup: bool
+    marker: bool = False  # the follow-up opens with "and…", "what about…"
     previous: str = ""  # the earlier question this one leans on, if any
     corrections: dict[str, str] = field(default_factory=dict)
 
@@ -317,6 +318,7 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
         list_question=wants_list(own) or (followup and len(focus) <= 2 and wants_list(previous)),
         figure=figure_kind(own) or (figure_kind(previous) if followup and len(focus) <= 2 else None),
         followup=followup,
+        marker=followup and bool(_FOLLOWUP_START.match(base)),
         previous=previous if followup else "",
         corrections=corrections,
     )

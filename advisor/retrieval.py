@@ -42,6 +42,7 @@ class Scored:
 
     rows: np.ndarray
     total: np.ndarray
+    query: np.ndarray  # the vector the question was searched with (with its context)
     dense: np.ndarray
     chunk: np.ndarray
     lexical: np.ndarray
@@ -65,6 +66,12 @@ class Retriever:
             corpus_words.update(words(d.title))
         self.vocabulary = Vocabulary(corpus_words, embedder.words())
         self.intro_of = _list_intros(index)
+        # each list's heading, embedded once: list questions are often about a heading
+        # ("technical skills" → Tech Skills) more than about any one bullet
+        lists = [c for c in index.chunks if c.kind == "list"]
+        self.list_heading_vecs = (
+            dict(zip([c.chunk_id for c in lists], embedder.encode_query([" ".join(c.section) for c in lists]), strict=True)) if lists else {}
+        )
         self._cache: dict[str, np.ndarray] = {}
 
     # -- text → vector -------------------------------------------------------------------
@@ -117,7 +124,7 @@ class Retriever:
         lex = raw / (raw + w.lexical_half)
         total = w.unit * dense + w.chunk * chunk_per_unit + w.lexical * lex
         order = np.argsort(-total, kind="stable")
-        return Scored(order, total, dense, chunk_per_unit, lex)
+        return Scored(order, total, vecs[-1], dense, chunk_per_unit, lex)
 
     def _dense_all(self, vec: np.ndarray, n: int) -> np.ndarray:
         scores, rows = self.index.search_units(vec, n)
@@ -131,6 +138,10 @@ class Retriever:
         out = np.zeros(m, dtype=np.float32)
         out[rows[rows >= 0]] = scores[rows >= 0]
         return out
+
+    def heading_similarity(self, vec: np.ndarray, list_id: str) -> float:
+        h = self.list_heading_vecs.get(list_id)
+        return float(h @ vec) if h is not None else 0.0
 
     def to_passages(self, s: Scored, k: int) -> list[Passage]:
         return [Passage(self.units[int(i)], float(s.total[i])) for i in s.rows[:k]]

@@ -41,6 +41,7 @@ _RULES: list[tuple[str, str]] = [
     (r"\bhipaa\b|\bprivacy\b|\bconfidential\w*|\bpatient data\b", "HIPAA privacy confidentiality"),
     (r"\bequipment\b|\bmachines?\b|\bmachinery\b|\btools?\b|\bgear\b|\bdevices?\b|\btech stack\b|\btechnolog(?:y|ies)\b|\bsoftware\b", "equipment machines tools technology"),
     (r"\bsoft skills?\b|\bpeople skills?\b|\bpersonality\b|\bpersonal (?:qualities|traits)\b|\btraits?\b|\bqualities\b", "soft abilities"),
+    (r"\bpeople person\b|\bpeople skills\b|\bsocial\b|\boutgoing\b|\bfriendly\b|\bshy\b|\bintrovert\w*|\bcommunicat\w*|\btalk(?:ing)? to (?:people|patients|others)\b|\bcaring\b|\bcompassion\w*|\bempath\w*", "soft abilities empathy patient-focused communication interpersonal skills"),
     (r"\bhard skills?\b|\btechnical skills?\b|\btech skills?\b", "tech skills"),
     (r"\bportfolio\b|\bresume\b|\bcv\b|\bstand out\b", "portfolio"),
     (r"\bradiation\b|\bdose\b|\bdosage\b|\bexposure\b|\bexposed\b|\bsafe\b|\bsafety\b|\bdangerous\b|\bharmful\b", "radiation safety exposure protect"),
@@ -55,7 +56,7 @@ _RULES: list[tuple[str, str]] = [
     (r"\binterns?\w*|\brotations?\b|\bhands[\s-]on\b|\bexperience\b|\bclinicals?\b", "clinical rotations internships hands-on experience"),
     (r"\bnetwork\w*|\bconferences?\b|\bassociations?\b|\bconnections\b", "networking professional associations conferences"),
     (r"\bcontinuing ed\w*|\bce credits?\b|\bkeep learning\b|\blifelong\b", "continuing education"),
-    (r"\bstanding\b|\bon (?:your|my) feet\b|\bphysical\w*|\blifting\b", "standing for long periods assisting patients limited mobility"),
+    (r"\bstand(?:ing|s)?\b(?!\s+out)|\bstood\b|\bon (?:your|my|their) feet\b|\bphysical\w*|\blifting\b|\bsit(?:ting)? down\b", "standing for long periods assisting patients limited mobility"),
     (r"\bpatients?\b|\bbedside manner\b", "patients"),
     (r"\bteam\w*|\bcoworkers?\b|\bcolleagues?\b|\bdoctors?\b|\bradiologists?\b", "collaborate radiologists team"),
     (r"\bmiddle east\w*|\bdubai\b|\bgulf\b|\bemirates\b|\bsaudi\b|\buae\b", "Middle Eastern countries UAE Saudi Arabia"),
@@ -65,7 +66,9 @@ _RULES: list[tuple[str, str]] = [
     (r"\bspeciali[sz]\w*|\bmodalit\w*", "specialization modalities"),
     (r"\bfoundation\w*|\bbasics?\b|\bbasic skills\b|\bcore skills\b|\bfundamental\w*", "foundational skills"),
     (r"\brecords?\b|\bpaperwork\b|\bdocumentation\b|\bcharting\b", "records documentation"),
-    (r"\bsterili[sz]\w*|\binfection\w*|\bgerms?\b|\bhygiene\b|\bclean\w*", "infection control sterilization clean"),
+    (r"\bsterili[sz]\w*|\binfection\w*|\bgerms?\b|\bhygiene\b|\bdisinfect\w*", "infection control sterilization"),
+    (r"\bonline\b|\binternet\b|\bwebsites?\b|\blinkedin\b|\bsocial media\b", "digital online professional networking platforms"),
+    (r"\bwho\b.*\bwork(?:ing)? (?:with|alongside|next to)\b|\bwork(?:ing)? (?:with|alongside) (?:other|doctors|others)\b", "collaborating with specialists radiologists oncologists surgeons"),
 ]
 
 _COMPILED = [(re.compile(p), add) for p, add in _RULES]
