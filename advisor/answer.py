@@ -35,11 +35,12 @@ class Policy:
     min_total: float = 0.47
     unfamiliar_share: float = 0.5  # this share of topic words unknown to the profile…
     unfamiliar_total: float = 0.50  # …asks for this fused score instead
-    margin: float = 0.10  # extra sentences must score within this of the best
+    margin: float = 0.15  # extra sentences must score within this of the best
     aim_words: int = 60
     max_words: int = 150
     max_sentences: int = 3
     max_bullets: int = 8
+    list_words: int = 100  # a list answer stops adding bullets past this many words
     confident_total: float = 0.95  # confidence 1.0 at or above this fused score
 
 
@@ -54,6 +55,7 @@ _NAMES_ASKED = re.compile(
     r"\b(?:which|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?)\b",
     re.I,
 )
+_HOW_WHY = re.compile(r"^\s*(?:how|why|what should|what do i|can i|could i|should i)\b", re.I)
 _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
 
 
@@ -79,7 +81,7 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
         return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {needed:.2f})", conf)
     units = _list_units(s, r, p) if a.list_question else []
     if not units:
-        units = _with_list(_prose_units(s, r, p), s, r, p)
+        units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
     if a.figure and not any(has_figure(u.text, a.figure) for u in units):
         figured = [r.unit(int(i)) for i in s.rows[:5] if has_figure(r.unit(int(i)).text, a.figure) and s.total[int(i)] >= best_total - p.margin]
         if not figured:
@@ -90,7 +92,7 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
     return Decision(tuple(units), "", conf)
 
 
-def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
+def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -> list[Unit]:
     """The best unit, then neighbours in score within the margin and the word budget.
     A bare noun-phrase bullet ("Magnetic Resonance Imaging (MRI)") says little on its
     own, so the best sentence within twice the margin joins it."""
@@ -99,10 +101,11 @@ def _prose_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     chosen = [r.unit(top)]
     words = len(chosen[0].text.split())
     terse = chosen[0].kind == "bullet" and words <= 6
+    reach = 3 * p.margin if terse and how_or_why else 2 * p.margin
     for i in s.rows[1:10]:
         u = r.unit(int(i))
         score = float(s.total[int(i)])
-        if len(chosen) >= p.max_sentences or score < best - 2 * p.margin:
+        if len(chosen) >= p.max_sentences or score < best - reach:
             break
         if score < best - p.margin and not (terse and u.kind == "sentence" and len(chosen) == 1):
             continue
@@ -147,7 +150,7 @@ def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     lead_row = intro_row.get(cid, rows[0])
     if max(float(s.total[rows[0]]), float(s.total[lead_row])) < best_total - 2 * p.margin:
         return []
-    bullets = [r.unit(j) for j in rows[: p.max_bullets]]
+    bullets = _capped([r.unit(j) for j in rows[: p.max_bullets]], p.list_words)
     if cid in intro_row and float(s.total[intro_row[cid]]) >= best_total - p.margin:
         return [r.unit(intro_row[cid])] + bullets
     lead = r.unit(top)
@@ -162,7 +165,20 @@ def _with_list(units: list[Unit], s: Scored, r: Retriever, p: Policy) -> list[Un
         return units
     list_id = r.intro_of[units[0].chunk_id]
     bullets = [r.unit(int(i)) for i in s.rows if r.unit(int(i)).chunk_id == list_id]
-    return [units[0]] + bullets[: p.max_bullets]
+    return [units[0]] + _capped(bullets[: p.max_bullets], p.list_words - len(units[0].text.split()))
+
+
+def _capped(units: list[Unit], budget: int) -> list[Unit]:
+    """As many units as fit in `budget` words (always at least one)."""
+    out: list[Unit] = []
+    words = 0
+    for u in units:
+        n = len(u.text.split())
+        if out and words + n > budget:
+            break
+        out.append(u)
+        words += n
+    return out
 
 
 def cite(units: tuple[Unit, ...], texts: dict[str, str]) -> tuple[list[AnswerSentence], list[Citation]]:

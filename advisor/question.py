@@ -87,6 +87,7 @@ _LIST_RE = re.compile(
     r"^(?:what|which|list|name)\b.*\b(?:equipment|machines|machinery|tools|devices|gear|software|systems|skills|abilities|"
     r"qualities|traits|responsibilities|duties|tasks|subjects|courses|modalities|specializations|specialities|specialties|"
     r"things|countries|areas|paths|options|technologies|tech)\b"
+    r"|^what (?:does|do|would|will) (?:an? |the )?[\w\s']{0,40}\bdo\b(?: all day| every day| daily| on the job)?\s*\??$"
     r"|^(?:list|name)\b|\b(?:give me a list|what are (?:all )?the|what kinds? of|what types? of|which kinds? of|what sort of)\b",
     re.I,
 )
