@@ -82,7 +82,9 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
     units = _list_units(s, r, p) if a.list_question else []
     if not units:
         units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
-    if a.figure and not any(has_figure(u.text, a.figure) for u in units):
+    if a.figure and any(has_figure(u.text, a.figure) for u in units):
+        units = [u for u in units if has_figure(u.text, a.figure)]  # a number was asked: keep the sentences with one
+    elif a.figure:
         figured = [r.unit(int(i)) for i in s.rows[:5] if has_figure(r.unit(int(i)).text, a.figure) and s.total[int(i)] >= best_total - p.margin]
         if not figured:
             return Decision((), "the profile gives no figure for this", min(conf, 0.3))

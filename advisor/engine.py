@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from advisor.answer import Policy, cite, decide, render
 from advisor.dialogue import SMALLTALK_REPLIES, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
+from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, build_index, check_fresh, load_index, read_manifest
 from advisor.models import Answer
@@ -70,6 +71,7 @@ class Advisor:
             if not settings.auto_build:
                 raise
             first = isinstance(exc, IndexMissingError)
+            corpus_files(settings.corpus_dir)  # a missing or empty corpus says so before "building…"
             say("Building the search index (first run, about 10 seconds)…" if first else f"Rebuilding the index: {exc}".replace(" Run: advisor build", ""))
             index = build_index(settings.corpus_dir, settings.data_dir, embedder, progress=say, show_progress=show_progress)
         advisor = cls(index, embedder, settings)

@@ -288,6 +288,8 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
     base = searchable(text)
     followup = bool(previous) and is_followup(base)
     own = strip_followup_marker(base) if followup else base
+    # "and the bachelor's?" / "what about MRI?" borrow the earlier question's intent
+    marker = followup and bool(_FOLLOWUP_START.match(base))
     corrections: dict[str, str] = {}
     fixed_words: list[str] = []
     for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'/]*|\S", own):
@@ -316,10 +318,10 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
         expansion=" ".join(dict.fromkeys(exp)),
         context_expansion=" ".join(dict.fromkeys(ctx_exp)),
         unknown=unknown,
-        list_question=wants_list(own) or (followup and len(focus) <= 2 and wants_list(previous)),
-        figure=figure_kind(own) or (figure_kind(previous) if followup and len(focus) <= 2 else None),
+        list_question=wants_list(own) or (marker and len(focus) <= 2 and wants_list(previous)),
+        figure=figure_kind(own) or (figure_kind(previous) if marker and len(focus) <= 2 else None),
         followup=followup,
-        marker=followup and bool(_FOLLOWUP_START.match(base)),
+        marker=marker,
         previous=previous if followup else "",
         corrections=corrections,
     )
