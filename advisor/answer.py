@@ -8,7 +8,9 @@ calibrated on eval/dev.jsonl (README, "Calibration").
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from advisor.entities import uncovered_entities
 from advisor.models import AnswerSentence, Citation, Unit, section_label
@@ -91,7 +93,18 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
         units = [figured[0]] + [u for u in units if u.unit_id != figured[0].unit_id][:1]
     if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
         return Decision((), "the profile names none", min(conf, 0.3))
-    return Decision(tuple(units), "", conf)
+    return Decision(tuple(_capped(list(units), p.max_words)), "", conf)
+
+
+def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Decision:
+    """Answer one of our own section questions from that section: its list (with its
+    introduction) or its best sentences. No abstention: the section is known to exist."""
+    rows = np.array([i for i in s.rows if r.unit(int(i)).doc_id == doc_id and r.unit(int(i)).section == section])
+    if not len(rows):
+        return Decision((), "that section is not in the index", 0.0)
+    within = replace(s, rows=rows)
+    units = _list_units(within, r, p) or _with_list(_prose_units(within, r, p), within, r, p)
+    return Decision(tuple(_capped(units, p.max_words)), "", 1.0)
 
 
 def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -> list[Unit]:
@@ -171,11 +184,12 @@ def _with_list(units: list[Unit], s: Scored, r: Retriever, p: Policy) -> list[Un
 
 
 def _capped(units: list[Unit], budget: int) -> list[Unit]:
-    """As many units as fit in `budget` words (always at least one)."""
+    """As many units as fit in `budget` words as rendered (a "[n]" marker each, a "-" for
+    a bullet), always at least one."""
     out: list[Unit] = []
     words = 0
     for u in units:
-        n = len(u.text.split())
+        n = len(u.text.split()) + (2 if u.kind == "bullet" else 1)
         if out and words + n > budget:
             break
         out.append(u)
@@ -198,7 +212,7 @@ def cite(units: tuple[Unit, ...], texts: dict[str, str]) -> tuple[list[AnswerSen
         doc_text = texts[first.doc_id]
         n = len(citations) + 1
         citations.append(
-            Citation(n, first.doc_id, section_label(first.section), (first.line, last.line), first.start, last.end, doc_text[first.start : last.end])
+            Citation(n, first.doc_id, section_label(first.section), (first.line, last.last_line), first.start, last.end, doc_text[first.start : last.end])
         )
         sentences.extend(AnswerSentence(u.text, n, u.kind == "bullet") for u in group)
         group.clear()
@@ -218,13 +232,14 @@ def render(sentences: list[AnswerSentence]) -> str:
     lines: list[str] = []
     prose: list[str] = []
     for x in sentences:
+        text = " ".join(x.text.split())  # a sentence wrapped over lines in the source reads as one line
         if x.bullet:
             if prose:
                 lines.append(" ".join(prose))
                 prose = []
-            lines.append(f"- {x.text} [{x.citation}]")
+            lines.append(f"- {text} [{x.citation}]")
         else:
-            prose.append(f"{x.text} [{x.citation}]")
+            prose.append(f"{text} [{x.citation}]")
     if prose:
         lines.append(" ".join(prose))
     return "\n".join(lines)

@@ -106,7 +106,7 @@ class _AtomicOutput:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
             self.tmp = Path(name)
-            self.fh = os.fdopen(fd, "w", encoding="utf-8")
+            self.fh = os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
         return self.fh
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
@@ -213,6 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")  # odd input never stops the output
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from advisor.index.store import CorpusIndex
 from advisor.question import clean_question, is_followup, searchable, smalltalk_kind, strip_followup_marker
@@ -44,21 +45,51 @@ def topics_phrase(index: CorpusIndex) -> str:
     return "these careers: " + ", ".join(titles)
 
 
-def section_question(section: tuple[str, ...], kind: str) -> str:
-    """A question the profile can answer about one section, built from its heading."""
+_WH = ("what", "how", "why", "who", "where", "when", "which")
+
+
+@dataclass(frozen=True)
+class SectionQuestion:
+    """A question the profile answers by one of its sections (starters, suggestions)."""
+
+    question: str
+    doc_id: str
+    section: tuple[str, ...]
+    row: int  # the section's first chunk
+
+
+def section_question(section: tuple[str, ...], kind: str, title: str = "") -> str:
+    """A question about one section, built from its heading; `title` names the profile
+    when the index holds several."""
     heading = section[-1]
+    if heading.lower().startswith(_WH):
+        return f"{heading.rstrip('?')}{f' ({title})' if title else ''}?"
     if kind == "list":
-        return f"What are the {heading}?" if not heading.lower().startswith("the ") else f"What are {heading}?"
-    return f"What does the profile say about {heading}?"
+        article = "" if heading.lower().startswith("the ") else "the "
+        of = f" of a {title}" if title else ""
+        if heading.lower().endswith("s"):
+            return f"What are {article}{heading}{of}?"
+        return f"What is in {article}{heading}{of}?"
+    return f"What does the {title + ' ' if title else ''}profile say about {heading}?"
 
 
-def section_questions(index: CorpusIndex) -> list[tuple[str, int]]:
-    """One question per section, with the row of its first chunk; in document order."""
-    seen: set[tuple[str, ...]] = set()
-    out: list[tuple[str, int]] = []
+def section_questions(index: CorpusIndex) -> list[SectionQuestion]:
+    """One question per section, in document order."""
+    several = len(index.documents) > 1
+    has_list = {(c.doc_id, c.section) for c in index.chunks if c.kind == "list"}
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    out: list[SectionQuestion] = []
     for row, c in enumerate(index.chunks):
-        if c.section in seen or not c.section:
+        key = (c.doc_id, c.section)
+        if key in seen or not c.section:
             continue
-        seen.add(c.section)
-        out.append((section_question(c.section, c.kind), row))
+        seen.add(key)
+        title = index.documents[c.doc_id].title if several else ""
+        kind = "list" if key in has_list else c.kind
+        out.append(SectionQuestion(section_question(c.section, kind, title), c.doc_id, c.section, row))
     return out
+
+
+def question_key(text: str) -> str:
+    """How a clicked suggestion is recognised: case, white space and end marks folded."""
+    return " ".join(text.lower().split()).rstrip("?!. ")

@@ -12,8 +12,8 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 
-from advisor.answer import Policy, cite, decide, render
-from advisor.dialogue import SMALLTALK_REPLIES, resolve_history, section_questions, topics_phrase
+from advisor.answer import Policy, cite, decide, render, section_answer
+from advisor.dialogue import SMALLTALK_REPLIES, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
@@ -45,6 +45,7 @@ class Advisor:
         self._corpus_lower = "\n".join(self._texts.values()).lower()
         self._lock = threading.Lock()  # torch inference is not re-entrant on one model
         self._sections = section_questions(index)
+        self._section_of = {question_key(sq.question): sq for sq in self._sections}
 
     @classmethod
     def load(
@@ -104,7 +105,11 @@ class Advisor:
         with self._lock:
             scored = self.retriever.score(a)
         passages = tuple(self.retriever.to_passages(scored, 10))
-        d = decide(a, scored, self.retriever, self.policy, self._corpus_lower)
+        own = self._section_of.get(question_key(q))
+        if own is not None:  # one of our own starters or suggestions: answer from its section
+            d = section_answer(scored, self.retriever, self.policy, own.doc_id, own.section)
+        else:
+            d = decide(a, scored, self.retriever, self.policy, self._corpus_lower)
         if d.reason:
             log.debug("abstained on %r: %s", q, d.reason)
             return Answer(question=q, kind="abstain", text=NOT_COVERED, confidence=d.confidence, passages=passages,
@@ -119,10 +124,11 @@ class Advisor:
         a spread over the whole profile when there is no question to be near."""
         if scored is None:
             return tuple(self.starter_questions(n))
-        question_of = {self.index.chunks[row].section: q for q, row in self._sections}
+        question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         ranked: list[str] = []
         for i in scored.rows:
-            q = question_of.get(self.retriever.unit(int(i)).section)
+            u = self.retriever.unit(int(i))
+            q = question_of.get((u.doc_id, u.section))
             if q and q not in ranked:
                 ranked.append(q)
                 if len(ranked) >= n:
@@ -132,6 +138,6 @@ class Advisor:
     def starter_questions(self, n: int = 4) -> list[str]:
         """Questions for an empty chat, spread evenly over the profile's sections."""
         if len(self._sections) <= n:
-            return [q for q, _ in self._sections]
+            return [sq.question for sq in self._sections]
         step = len(self._sections) / n
-        return [self._sections[int(i * step)][0] for i in range(n)]
+        return [self._sections[int(i * step)].question for i in range(n)]

@@ -103,10 +103,10 @@ def grounded(out: dict[str, Any], sources: dict[str, str]) -> bool:
             return False
     if out.get("abstained"):
         return True
-    body = "\n".join(sources.values())
+    body = " ".join(" ".join(sources.values()).split())  # sentences wrapped over lines read as one line
     for line in out.get("answer", "").split("\n"):
         for piece in re.split(r"\s*\[\d+\]\s*", line.removeprefix("- ")):
-            if piece.strip() and piece.strip() not in body:
+            if piece.strip() and " ".join(piece.split()) not in body:
                 return False
     return True
 
@@ -124,7 +124,15 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
     errors = 0
     for gold, out in pairs:
         if "error" in out:
-            errors += 1
+            errors += 1  # an unanswered line counts against every rate it would have entered
+            if gold.get("answerable") is True:
+                for k in hits:
+                    hits[k].append(0.0)
+                rr.append(0.0)
+                acc.append(0.0)
+                false_abs.append(0.0)
+            elif gold.get("answerable") is False:
+                abst.setdefault("all", []).append(0.0)
             continue
         lat.append(float(out.get("latency_ms", 0.0)))
         ground.append(float(grounded(out, sources)))

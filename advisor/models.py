@@ -38,6 +38,11 @@ class Unit:
     end: int
     text: str
     position: int  # order within the whole index, for "source order"
+    last_line: int = 0  # the line the text ends on (0: the same as `line`)
+
+    def __post_init__(self) -> None:
+        if self.last_line < self.line:
+            object.__setattr__(self, "last_line", self.line)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -98,7 +103,7 @@ class Passage:
         return {
             "doc": u.doc_id,
             "section": section_label(u.section),
-            "lines": [u.line, u.line],
+            "lines": [u.line, u.last_line],
             "text": u.text,
             "score": round(self.score, 4),
         }

@@ -14,8 +14,10 @@ from rapidfuzz.distance import Levenshtein
 from advisor.synonyms import covered_words, expansions
 from advisor.text import GENERIC, STOPWORDS, stem, words
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_TAG = re.compile(r"<[^<>]{0,300}>")
+# control characters, bidi overrides, zero-width characters and lone surrogates (which
+# cannot even be written out as UTF-8)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
+_TAG = re.compile(r"</?[A-Za-z!][^<>]{0,300}>")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.I)
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -63,7 +65,8 @@ _FOREIGN_STOP = frozenset(
     """el la los las un una unos que de del es por para con como cuanto cuánto donde dónde qué cómo
     se su sus al lo le les est une des du et pour avec dans sur qui quoi combien comment où
     der die das ein eine und ist nicht mit wie viel wo was ich sie wir ihr zu auf für
-    o os um uma não com quanto onde como ganha""".split()
+    o os um uma não com quanto onde como ganha quelle quel quels quelles faut il je tu vous nous
+    ce cette ces mon ma mes welche welcher welches brauche ich du wir ist sind nicht kein eine einen dem den""".split()
 )
 _EN_STOP_FOR_LANG = frozenset("the is are do does what how can i you a an of to in it and for be this that will".split())
 

@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
 GENERIC = frozenset(
     """job jobs career careers work working role profession field become
     becoming imaging technologist technologists tech techs radiographer radiographers
-    rad radtech radtechs""".split()
+    rad radtech radtechs profile profiles say says""".split()
 )
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from core_support import FIXTURE_CORPUS, REAL_CORPUS, REAL_PROFILE
 from hypothesis import given
 from hypothesis import strategies as st
 
 from advisor.index.chunking import chunk_corpus, chunk_document, split_sentences
 from advisor.index.corpus import load_corpus
 from advisor.models import Chunk, Document, Unit
-
-from conftest import FIXTURE_CORPUS, REAL_CORPUS, REAL_PROFILE
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,8 @@ def test_real_profile_bullets_have_no_marker(real) -> None:
     assert len(bullets) > 50
     assert all(not u.text.startswith(("- ", "-")) for u in bullets)
     assert any(u.text == "Basic life support (BLS) and patient emergency response" for u in bullets)
-    assert all(c.kind == "list" for c in chunks if any(u.kind == "bullet" for u in units if u.chunk_id == c.chunk_id))
+    list_chunks = {c.chunk_id for c in chunks if c.kind == "list"}
+    assert {u.chunk_id for u in bullets} == list_chunks
 
 
 # -- invariants, on both corpora ----------------------------------------------------------
@@ -113,7 +114,7 @@ def test_units_belong_to_their_chunk_in_source_order(corpus) -> None:
         assert all(u.chunk_id == c.chunk_id and u.section == c.section for u in members)
         assert all(c.start <= u.start and u.end <= c.end for u in members)
     assert [u.position for u in units] == list(range(len(units)))
-    for a, b in zip(units, units[1:]):
+    for a, b in pairwise(units):
         if a.doc_id == b.doc_id:
             assert a.start < b.start and a.end <= b.start
     assert sorted(i for c in chunks for i in c.unit_ids) == sorted(by_id)
@@ -230,11 +231,6 @@ def test_split_sentences_spans_are_ordered_and_inside_the_text(text: str) -> Non
     assert covered.replace(" ", "") == text.replace(" ", "").rstrip() or text.strip() == ""
 
 
-@pytest.mark.xfail(
-    reason="a paragraph wrapped over several lines (usual in Markdown) is cut at each line break, "
-    "so one sentence becomes two half-sentence units",
-    strict=True,
-)
 def test_wrapped_markdown_paragraph_keeps_whole_sentences() -> None:
     text = "# Pharmacy Technician\n\nPharmacy technicians help pharmacists\ndispense medications. They count tablets.\n"
     _, units = chunk_document(Document("p", "Pharmacy Technician", "p.md", text, "x"))
@@ -244,11 +240,6 @@ def test_wrapped_markdown_paragraph_keeps_whole_sentences() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    reason="line numbers count lines of the normalised text, which drops leading blank lines and folds "
-    "blank-line runs, so a citation's 'line N' is not line N of the file on disk",
-    strict=True,
-)
 def test_unit_line_numbers_match_the_file_on_disk(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from advisor.index.structure import Block, parse_blocks
 from advisor.models import Chunk, Document, Unit
 
-CHUNKER_VERSION = "struct-v1"
+CHUNKER_VERSION = "struct-v2"
 
 # Words ending in "." that do not end a sentence.
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "dr", "mr", "mrs", "ms", "st", "u.s", "approx", "no", "fig", "inc"}
@@ -101,7 +101,8 @@ def chunk_document(doc: Document) -> tuple[list[Chunk], list[Unit]]:
                         doc_id=doc.doc_id,
                         kind=k,
                         section=section,
-                        line=b.line,
+                        line=b.line + doc.text.count("\n", b.start, s),
+                        last_line=b.line + doc.text.count("\n", b.start, e),
                         start=s,
                         end=e,
                         text=text,
@@ -114,7 +115,7 @@ def chunk_document(doc: Document) -> tuple[list[Chunk], list[Unit]]:
                 doc_id=doc.doc_id,
                 kind=kind,
                 section=section,
-                lines=(group[0].line, group[-1].line),
+                lines=(group[0].line, group[-1].last_line),
                 start=start,
                 end=end,
                 text=chunk_text,

@@ -34,6 +34,9 @@ _MOJIBAKE = {
     "\u00c3\u00bc": "\u00fc",
     "\u00c3\u00a4": "\u00e4",
     "\u00c2\u00a0": " ",  # Â<nbsp>
+    # the same with the last byte lost (it was a C1 control character, e.g. 0x9d of ”)
+    "\u00e2\u20ac": "\u201d",
+    "\u03b2\u20ac": "\u201d",
 }
 _MOJIBAKE_RE = re.compile("|".join(re.escape(k) for k in sorted(_MOJIBAKE, key=len, reverse=True)))
 
@@ -66,25 +69,28 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def normalize_text(text: str) -> str:
     """Repair encoding damage and white space; return the canonical text.
 
-    >>> normalize_text("four-year bachelor\u03b2s programs\\r\\n")
+    Line breaks are kept one for one (CRLF and CR become LF; blank lines stay), so a
+    citation's line numbers are the line numbers of the file on disk. Idempotent.
+
+    >>> normalize_text("four-year bachelor\u03b2s programs\r\n")
     "four-year bachelor's programs"
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)  # first, so no later step meets a character that is about to vanish
+    text = unicodedata.normalize("NFC", text)
     text = _MOJIBAKE_RE.sub(lambda m: _MOJIBAKE[m.group(0)], text)
-    text = _STRAY_BETA.sub("'", text)
+    while True:  # "aβsβ": each repair can expose the next
+        fixed = _STRAY_BETA.sub("'", text)
+        if fixed == text:
+            break
+        text = fixed
     text = unicodedata.normalize("NFC", text)
     text = text.translate(_QUOTES)
-    text = _CONTROL.sub("", text)
     lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
-    # Runs of blank lines fold to one; leading and trailing blank lines go.
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def decode_file(path: Path) -> str:

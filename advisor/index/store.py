@@ -39,7 +39,7 @@ from advisor.models import Chunk, Document, Unit, section_label
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 INDEX_DIRNAME = "index"
 _FILES = ("documents.json", "chunks.jsonl", "units.jsonl", "units.faiss", "chunks.faiss")
 Progress = Callable[[str], None]
@@ -188,7 +188,12 @@ def _swap_into_place(tmp: Path, target: Path) -> None:
     if target.exists():
         old = target.with_name(f".index-old-{os.getpid()}-{time.time_ns()}")
         os.replace(target, old)
-    os.replace(tmp, target)
+    try:
+        os.replace(tmp, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)  # put the previous index back
+        raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -202,8 +207,13 @@ def read_manifest(data_dir: Path) -> dict[str, Any]:
         raise IndexCorruptError(f"The index at {folder} has no manifest.json (an interrupted copy?). Run: advisor build")
     try:
         manifest = json.loads(path.read_text("utf-8"))
-        if not isinstance(manifest, dict) or "files" not in manifest:
+        if not isinstance(manifest, dict):
             raise ValueError("not an index manifest")
+        for key in ("files", "corpus", "model", "chunker", "counts"):
+            if not isinstance(manifest.get(key), dict):
+                raise ValueError(f"{key!r} is missing or not an object")
+        if not isinstance(manifest["corpus"].get("files"), dict):
+            raise ValueError("'corpus.files' is missing or not an object")
     except (ValueError, UnicodeDecodeError) as exc:
         raise IndexCorruptError(f"The index manifest {path} is damaged ({exc}). Run: advisor build") from exc
     return manifest

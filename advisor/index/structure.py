@@ -39,6 +39,10 @@ class Block:
     end: int
     level: int = 0  # headings only
     section: tuple[str, ...] = field(default_factory=tuple)
+    last_line: int = 0  # the line `text` ends on (paragraphs wrapped over lines in Markdown)
+
+    def __post_init__(self) -> None:
+        self.last_line = max(self.last_line, self.line)
 
 
 def split_lines(text: str) -> list[Line]:
@@ -83,10 +87,25 @@ def parse_blocks(text: str, markdown: bool = False) -> list[Block]:
             blocks.append(Block("heading", ln.text, ln.number, ln.start, ln.end))
         else:
             blocks.append(Block("paragraph", ln.text, ln.number, ln.start, ln.end))
-    if not markdown:
+    if markdown:
+        blocks = _join_wrapped(blocks, text)
+    else:
         _assign_levels(blocks)
     _assign_sections(blocks)
     return blocks
+
+
+def _join_wrapped(blocks: list[Block], text: str) -> list[Block]:
+    """Markdown separates paragraphs with blank lines, so paragraph lines that follow
+    each other are one paragraph wrapped, not several."""
+    out: list[Block] = []
+    for b in blocks:
+        prev = out[-1] if out else None
+        if prev and prev.kind == b.kind == "paragraph" and b.line == prev.last_line + 1:
+            out[-1] = Block("paragraph", text[prev.start : b.end], prev.line, prev.start, b.end, last_line=b.line)
+        else:
+            out.append(b)
+    return out
 
 
 def _body_after(blocks: list[Block], i: int) -> list[Block]:

