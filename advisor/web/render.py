@@ -19,9 +19,14 @@ SOURCES_TITLE = "Sources"
 
 
 def escape_text(text: str) -> str:
-    """Markdown- and HTML-inert text: every special character escaped, every tag shown."""
+    """Markdown- and HTML-inert text: every special character escaped, every tag shown.
+
+    Addresses get entities too: the Markdown renderer turns "http://…" and "www.…" into
+    links before backslash escapes apply, which would show stray backslashes in a link.
+    """
     text = html.escape(text, quote=False)  # & < >
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return text.replace("://", ":&#47;&#47;").replace("www\\.", "www&#46;")
 
 
 def _marker_text(text: str) -> str:
@@ -84,13 +89,14 @@ def unescape_text(text: str) -> str:
     return html.unescape(re.sub(r"\\(.)", r"\1", text))
 
 
-def _content_text(content: Any) -> str:
+def content_text(content: Any) -> str:
+    """The text of a message's content, whether a string, a dict part or a list of parts."""
     if isinstance(content, str):
         return content
     if isinstance(content, dict):
         return str(content.get("text") or content.get("value") or "")
     if isinstance(content, Sequence):
-        return " ".join(_content_text(part) for part in content if isinstance(part, (str, dict)))
+        return " ".join(content_text(part) for part in content if isinstance(part, (str, dict)))
     return ""
 
 
@@ -106,13 +112,13 @@ def history_questions(history: Sequence[Any] | None) -> list[str]:
     for msg in history or []:
         if isinstance(msg, (list, tuple)) and len(msg) == 2:
             if msg[0]:
-                questions.append(unescape_text(_content_text(msg[0])))
+                questions.append(unescape_text(content_text(msg[0])))
             continue
         if not isinstance(msg, dict):
             msg = getattr(msg, "__dict__", {}) or {}
         if msg.get("role") != "user" or (msg.get("metadata") or {}).get("title"):
             continue
-        text = unescape_text(_content_text(msg.get("content"))).strip()
+        text = unescape_text(content_text(msg.get("content"))).strip()
         if text:
             questions.append(text)
     return questions

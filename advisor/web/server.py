@@ -35,7 +35,10 @@ def build_app(advisor: Any, settings: Settings) -> Any:
     from advisor.web.feedback import FeedbackStore
     from advisor.web.ui import CSS, build_blocks, make_theme
 
-    app = FastAPI(title=f"{settings.title} API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    # OpenAPI 3.0: the bundled Swagger UI (4.x) does not read 3.1 documents
+    app = FastAPI(title=f"{settings.title} API", docs_url=None, openapi_url="/api/openapi.json", redoc_url=None)
+    app.openapi_version = "3.0.3"
+    _offline_docs(app)
     headers = security_headers(settings)
 
     @app.middleware("http")
@@ -72,6 +75,26 @@ def build_app(advisor: Any, settings: Settings) -> Any:
         show_error=False,
     )
     return app
+
+
+def _offline_docs(app: Any) -> None:
+    """The OpenAPI page at /api/docs with Swagger UI served from this server, not a CDN
+    (the advisor runs offline, and img-src 'self' would block the CDN's favicon anyway)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/api/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> Any:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json",
+            title=f"{app.title} docs",
+            swagger_js_url="/api/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/api/docs-assets/favicon-32x32.png",
+        )
 
 
 def serve(settings: Settings, progress: Callable[[str], None] = print) -> None:

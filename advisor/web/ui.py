@@ -11,7 +11,7 @@ import gradio as gr  # this module is imported only when the web app is built
 from advisor.models import Answer
 from advisor.settings import Settings
 from advisor.web.feedback import FeedbackStore
-from advisor.web.render import answer_messages, escape_text, history_questions, unescape_text, user_message
+from advisor.web.render import answer_messages, content_text, escape_text, history_questions, unescape_text, user_message
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +75,8 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
         i = index
         while i > 0 and (history[i].get("metadata") or {}).get("title"):
             i -= 1  # a click on the Sources block counts for its answer
-        answer_text = history[i].get("content", "")
-        answer_text = answer_text if isinstance(answer_text, str) else str(answer_text)
-        question = next((unescape_text(str(m.get("content", ""))) for m in reversed(history[:i]) if m.get("role") == "user"), "")
+        answer_text = content_text(history[i].get("content", ""))
+        question = next((unescape_text(content_text(m.get("content", ""))) for m in reversed(history[:i]) if m.get("role") == "user"), "")
         known = recent.get(answer_text)
         citations = [f"{c.doc}:{c.start}-{c.end}" for c in known.citations] if known else []
         feedback.add(bool(data.liked), question, known.text if known else answer_text, citations)
