@@ -34,7 +34,6 @@ class Weights:
     expansion: float = 0.35  # weight of synonym terms against the student's own words
     context: float = 0.5  # weight of terms carried over from an earlier turn
     followup_own: float = 0.6  # share of the dense score from the follow-up on its own
-    coverage: float = 0.0  # bonus × share of the question's own topic words the unit (or its headings) holds
 
 
 @dataclass(frozen=True)
@@ -74,11 +73,6 @@ class Retriever:
             dict(zip([c.chunk_id for c in lists], embedder.encode_query([" ".join(c.section) for c in lists]), strict=True)) if lists else {}
         )
         self._cache: dict[str, np.ndarray] = {}
-        self._none = np.zeros(len(self.units), dtype=np.float32)
-        self.term_rows: dict[str, np.ndarray] = {}
-        for row, toks in enumerate(unit_lexical_terms(u.text, u.section) for u in self.units):
-            for t in set(toks):
-                self.term_rows.setdefault(t, np.zeros(len(self.units), dtype=np.float32))[row] = 1.0
 
     # -- text → vector -------------------------------------------------------------------
     def embed(self, text: str) -> np.ndarray:
@@ -129,13 +123,6 @@ class Retriever:
         raw = self.bm25.scores(lexical)
         lex = raw / (raw + w.lexical_half)
         total = w.unit * dense + w.chunk * chunk_per_unit + w.lexical * lex
-        if w.coverage:
-            own = [t for t, x in lexical.items() if x >= 1.0]
-            if own:
-                cov = np.zeros(n, dtype=np.float32)
-                for t in own:
-                    cov += self.term_rows.get(t, self._none)
-                total = total + w.coverage * cov / len(own)
         order = np.argsort(-total, kind="stable")
         return Scored(order, total, vecs[-1], dense, chunk_per_unit, lex)
 

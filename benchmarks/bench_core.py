@@ -21,6 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import pct, print_table  # noqa: E402
 
 
 def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -34,12 +37,6 @@ def run_child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
         raise SystemExit(f"{' '.join(args)} failed with exit {proc.returncode}")
     return wall, usage.ru_maxrss / 1024
 
-
-def pct(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    k = (len(xs) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
 def main() -> None:
@@ -80,11 +77,7 @@ def main() -> None:
     rows.append(("100 KB question (ms)", f"{(time.perf_counter() - t) * 1000:.1f} ({'notice given' if ans.notices else 'NO notice'})"))
     rows.append(("this process peak RSS (MB)", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}"))
 
-    width = max(len(a) for a, _ in rows)
-    print(f"{'measure':<{width}}  value")
-    print(f"{'-' * width}  -----")
-    for a, b in rows:
-        print(f"{a:<{width}}  {b}")
+    print_table(rows)
 
 
 if __name__ == "__main__":
