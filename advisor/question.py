@@ -209,6 +209,8 @@ class Analysis:
     context: tuple[str, ...]  # stemmed topical terms carried over from earlier turns
     expansion: str  # synonym additions for this turn's words
     context_expansion: str  # synonym additions for the earlier turn's words
+    expansion_groups: tuple[str, ...]  # the same, one entry per synonym rule that fired
+    context_groups: tuple[str, ...]
     unknown: tuple[str, ...]  # topical words the corpus and the synonym table do not know
     list_question: bool
     figure: str | None  # the kind of number asked for, if any
@@ -320,6 +322,8 @@ def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
         context=context,
         expansion=" ".join(dict.fromkeys(exp)),
         context_expansion=" ".join(dict.fromkeys(ctx_exp)),
+        expansion_groups=tuple(dict.fromkeys(exp)),
+        context_groups=tuple(dict.fromkeys(ctx_exp)),
         unknown=unknown,
         list_question=wants_list(own) or (marker and len(focus) <= 2 and wants_list(previous)),
         figure=figure_kind(own) or (figure_kind(previous) if marker and len(focus) <= 2 else None),

@@ -91,11 +91,18 @@ class Retriever:
             q[t] = max(q.get(t, 0.0), 1.0)
         for t in a.context:
             q[t] = max(q.get(t, 0.0), w.context)
-        for t in terms(a.expansion):
-            q[t] = max(q.get(t, 0.0), w.expansion)
-        for t in terms(a.context_expansion):
-            q[t] = max(q.get(t, 0.0), w.expansion * w.context)
         return q
+
+    def lexical_scores(self, a: Analysis) -> np.ndarray:
+        """BM25 of the student's words, plus each synonym rule's best word."""
+        w = self.weights
+        own = self.lexical_query(a)
+        raw = self.bm25.scores(own)
+        for group, weight in [(g, w.expansion) for g in a.expansion_groups] + [(g, w.expansion * w.context) for g in a.context_groups]:
+            extra = [t for t in dict.fromkeys(terms(group)) if t not in own]
+            if extra:
+                raw = raw + weight * self.bm25.group_scores(extra)
+        return raw
 
     def search(self, a: Analysis, k: int = 10) -> list[Passage]:
         """Ranked passages for an analysed question (embeds, then `search_vectors`)."""
@@ -106,12 +113,12 @@ class Retriever:
         vecs = [own]
         if a.followup:
             vecs.append(self.embed(a.dense_text))
-        return self.search_vectors(vecs, self.lexical_query(a))
+        return self.search_vectors(vecs, self.lexical_scores(a))
 
     # -- vector → hits (pure) ------------------------------------------------------------
-    def search_vectors(self, vecs: list[np.ndarray], lexical: dict[str, float]) -> Scored:
-        """Fuse dense and lexical scores for every unit. `vecs[1]`, when present, is the
-        question read together with the earlier turn it follows up on."""
+    def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray) -> Scored:
+        """Fuse dense and lexical (raw BM25, one per unit) scores for every unit. `vecs[1]`,
+        when present, is the question read together with the earlier turn it follows up on."""
         w = self.weights
         n = len(self.units)
         dense = self._dense_all(vecs[0], n)
@@ -120,7 +127,6 @@ class Retriever:
             dense = w.followup_own * dense + (1 - w.followup_own) * self._dense_all(vecs[1], n)
             chunk = w.followup_own * chunk + (1 - w.followup_own) * self._chunk_all(vecs[1])
         chunk_per_unit = chunk[self.unit_chunk]
-        raw = self.bm25.scores(lexical)
         lex = raw / (raw + w.lexical_half)
         total = w.unit * dense + w.chunk * chunk_per_unit + w.lexical * lex
         order = np.argsort(-total, kind="stable")

@@ -29,6 +29,18 @@ class BM25:
     def vocabulary(self) -> set[str]:
         return set(self.postings)
 
+    def term_scores(self, term: str) -> np.ndarray:
+        """One term's BM25 contribution to every document."""
+        return self.scores({term: 1.0})
+
+    def group_scores(self, terms_: Sequence[str]) -> np.ndarray:
+        """The best single term of a group, per document: a synonym rule's several words
+        count once, so a sentence is not rewarded for echoing a long expansion."""
+        out = np.zeros(self.n, dtype=np.float32)
+        for t in terms_:
+            np.maximum(out, self.term_scores(t), out=out)
+        return out
+
     def scores(self, query: dict[str, float]) -> np.ndarray:
         """query maps term → weight (1.0 for the user's words, less for expansions)."""
         out = np.zeros(self.n, dtype=np.float32)
