@@ -46,6 +46,7 @@ class Advisor:
         self._lock = threading.Lock()  # torch inference is not re-entrant on one model
         self._sections = section_questions(index)
         self._section_of = {question_key(sq.question): sq for sq in self._sections}
+        self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
 
     @classmethod
     def load(
@@ -124,11 +125,10 @@ class Advisor:
         a spread over the whole profile when there is no question to be near."""
         if scored is None:
             return tuple(self.starter_questions(n))
-        question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         ranked: list[str] = []
         for i in scored.rows:
             u = self.retriever.unit(int(i))
-            q = question_of.get((u.doc_id, u.section))
+            q = self._question_of.get((u.doc_id, u.section))
             if q and q not in ranked:
                 ranked.append(q)
                 if len(ranked) >= n:
