@@ -157,8 +157,10 @@ def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     def list_score(cid: str) -> float:
         rows = lists[cid]
         top3 = sum(float(s.total[j]) for j in rows[:3]) / len(rows[:3])
-        intro = float(s.total[intro_row[cid]]) if cid in intro_row else 0.0
-        return float(s.chunk[rows[0]]) + max(top3, intro) + r.heading_similarity(s.query, cid)
+        # an introduction ("Tools and … skills essential for…") speaks for its list, but
+        # generically: it counts half, beside the list's own best bullets
+        body = (top3 + float(s.total[intro_row[cid]])) / 2 if cid in intro_row else top3
+        return float(s.chunk[rows[0]]) + body + r.heading_similarity(s.query, cid)
 
     cid = max(lists, key=list_score)
     rows = lists[cid]

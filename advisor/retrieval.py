@@ -34,6 +34,7 @@ class Weights:
     expansion: float = 0.35  # weight of synonym terms against the student's own words
     context: float = 0.5  # weight of terms carried over from an earlier turn
     followup_own: float = 0.6  # share of the dense score from the follow-up on its own
+    followup_bare: float = 0.3  # the same when the follow-up names no topic ("how do I do that?")
 
 
 @dataclass(frozen=True)
@@ -113,19 +114,21 @@ class Retriever:
         vecs = [own]
         if a.followup:
             vecs.append(self.embed(a.dense_text))
-        return self.search_vectors(vecs, self.lexical_scores(a))
+        share = self.weights.followup_own if a.focus else self.weights.followup_bare
+        return self.search_vectors(vecs, self.lexical_scores(a), share)
 
     # -- vector → hits (pure) ------------------------------------------------------------
-    def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray) -> Scored:
+    def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray, own_share: float = 0.6) -> Scored:
         """Fuse dense and lexical (raw BM25, one per unit) scores for every unit. `vecs[1]`,
-        when present, is the question read together with the earlier turn it follows up on."""
+        when present, is the question read together with the earlier turn it follows up on,
+        and `own_share` is the weight of the question read alone."""
         w = self.weights
         n = len(self.units)
         dense = self._dense_all(vecs[0], n)
         chunk = self._chunk_all(vecs[0])
         if len(vecs) > 1:
-            dense = w.followup_own * dense + (1 - w.followup_own) * self._dense_all(vecs[1], n)
-            chunk = w.followup_own * chunk + (1 - w.followup_own) * self._chunk_all(vecs[1])
+            dense = own_share * dense + (1 - own_share) * self._dense_all(vecs[1], n)
+            chunk = own_share * chunk + (1 - own_share) * self._chunk_all(vecs[1])
         chunk_per_unit = chunk[self.unit_chunk]
         lex = raw / (raw + w.lexical_half)
         total = w.unit * dense + w.chunk * chunk_per_unit + w.lexical * lex
