@@ -21,6 +21,7 @@ STOPWORDS = frozenset(
     please hey hi hello ok okay thanks thank s t d ll m re ve im ive id whats what's hows how's dont
     don't doesnt doesn't isnt isn't arent aren't cant can't wont won't one ones kind sort way does
     anything something everything someone anyone out up down off again still even well ever
+    eventually later someday soon usually mostly already
     long often after before during while since until once i'm tho though instead stuff kinda sorta gonna lol wise etc guess maybe actually basically literally""".split()
 )
 
