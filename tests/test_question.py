@@ -134,6 +134,8 @@ def test_smalltalk_kind(text: str, kind: str | None) -> None:
         "放射技师的工资是多少？",
         "Сколько зарабатывает рентгенолог?",
         "Wie viel verdient ein Röntgentechniker?",
+        "Quelle formation faut-il pour ce métier ?",
+        "Welche Ausbildung brauche ich?",
     ],
 )
 def test_foreign_questions_are_spotted(text: str) -> None:
