@@ -120,7 +120,8 @@ def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -
     for i in s.rows[1:10]:
         u = r.unit(int(i))
         score = float(s.total[int(i)])
-        if len(chosen) >= p.max_sentences or score < best - reach:
+        # "Stress Level: Moderate" is a fact, not a sentence: facts do not use up the sentence slots
+        if sum(c.kind != "key_value" for c in chosen) >= p.max_sentences or score < best - reach:
             break
         if score < best - p.margin and not (terse and u.kind == "sentence" and len(chosen) == 1):
             continue
