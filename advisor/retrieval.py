@@ -20,7 +20,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import stem, terms, words
+from advisor.text import terms, words
 
 
 @dataclass(frozen=True)
@@ -157,10 +157,6 @@ class Retriever:
 
     def unit(self, row: int) -> Unit:
         return self.units[row]
-
-    def stems_of(self, row: int) -> set[str]:
-        u = self.units[row]
-        return {stem(x) for x in words(u.text)} | {stem(x) for h in u.section for x in words(h)}
 
 
 def _list_intros(index: CorpusIndex) -> dict[str, str]:

@@ -70,10 +70,6 @@ class CorpusIndex:
     unit_index: Any  # faiss.Index
     chunk_index: Any
 
-    @property
-    def chunk_by_id(self) -> dict[str, Chunk]:
-        return {c.chunk_id: c for c in self.chunks}
-
     def search_units(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Pure vector → (scores, unit rows), best first."""
         return _search(self.unit_index, vec, k)

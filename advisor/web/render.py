@@ -29,11 +29,6 @@ def escape_text(text: str) -> str:
     return text.replace("://", ":&#47;&#47;").replace("www\\.", "www&#46;")
 
 
-def _marker_text(text: str) -> str:
-    # Escape, then let the [n] citation markers read as plain "[n]" (escaped brackets).
-    return escape_text(text)
-
-
 def answer_markdown(answer: Answer) -> str:
     """The answer bubble: notices, the quoted sentences with [n], a confidence word,
     or the "not covered" text."""
@@ -41,9 +36,9 @@ def answer_markdown(answer: Answer) -> str:
     body: list[str] = []
     for line in answer.text.split("\n"):
         if line.startswith("- "):
-            body.append("- " + _marker_text(line[2:]))
+            body.append("- " + escape_text(line[2:]))
         else:
-            body.append(_marker_text(line))
+            body.append(escape_text(line))
     parts.append("\n".join(body))
     if answer.kind == "answer":
         parts.append(f"_{'Quoted from the profile' if answer.confidence_label == 'from the profile' else 'Closest match in the profile'}._")
