@@ -1,21 +1,23 @@
-"""Ranked units → an extractive answer with citations, or an abstention.
+"""Ranked units of one career → an extractive answer with citations, or an abstention.
 
 Every sentence of an answer is a unit's text, copied; nothing here writes prose about
 the topic. The abstention rules and their thresholds are documented on `Policy` and were
-calibrated on eval/dev.jsonl (README, "Calibration").
+calibrated on the dev sets (README, "Calibration").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from advisor.entities import uncovered_entities
-from advisor.models import AnswerSentence, Citation, Unit, section_label
-from advisor.question import Analysis, has_figure
+from advisor.models import AnswerSentence, Citation, Document, Unit
+from advisor.question import Analysis, has_figure, zipf
 from advisor.retrieval import Retriever, Scored
+from advisor.text import stem, word_form, words
+from advisor.vocabulary.synonyms import Synonyms
 
 
 @dataclass(frozen=True)
@@ -23,26 +25,32 @@ class Policy:
     """When to answer, and how much to say.
 
     - `min_dense` / `min_total`: below these (cosine of the best unit, fused score of the
-      best unit) nothing in the profile is about the question (off-topic). When half or
-      more of the question's topic words never occur in the profile (after typo repair
-      and synonyms), the fused score must reach `unfamiliar_total` instead.
-    - named things: a place or another career the question names and the profile never
-      mentions ("colleges in Texas", "become a dental hygienist") → not covered.
+      best unit) nothing in the profile is about the question (off-topic).
+    - missing words: a name ("Texas") or a word that is not everyday English (Zipf
+      frequency below `rare_zipf`: "tesla", "hygienist") that the career's profile never
+      uses, nor any synonym of it, means the profile does not cover the question. A
+      missing everyday word (below `everyday_zipf`: "insurance", "pregnant") asks the
+      answer to share another topic word with the question ("Do actors get health
+      insurance?" is not answered by a sentence about part-time work).
     - figures: a question that asks for a number ("pass rate", "how much", "how long") is
       answered only by a sentence that holds one.
-    - names: "which colleges/hospitals…" is answered only by a sentence that names one.
+    - names: "which colleges/companies…" is answered only by a sentence that names one.
+    - a bare noun phrase ("Magnetic Resonance Imaging (MRI) machines") is never a whole
+      answer to a question that does not ask for a list.
     """
 
     min_dense: float = 0.20
     min_total: float = 0.47
-    unfamiliar_share: float = 0.5  # this share of topic words unknown to the profile…
-    unfamiliar_total: float = 0.50  # …asks for this fused score instead
+    rare_zipf: float = 3.0
+    everyday_zipf: float = 5.0
     margin: float = 0.15  # extra sentences must score within this of the best
     aim_words: int = 60
     max_words: int = 150
     max_sentences: int = 3
     max_bullets: int = 8
     list_words: int = 100  # a list answer stops adding bullets past this many words
+    terse_words: int = 6  # a bullet this short is a noun phrase, not an answer on its own
+    terse_confidence: float = 0.55  # …so an answer of such bullets only is a "closest match"
     confident_total: float = 0.95  # confidence 1.0 at or above this fused score
 
 
@@ -51,41 +59,95 @@ class Decision:
     units: tuple[Unit, ...]
     reason: str  # why it abstained; "" when it answers
     confidence: float
+    missing: tuple[str, ...] = ()
 
 
 _NAMES_ASKED = re.compile(
-    r"\b(?:which|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?)\b",
+    r"\b(?:which|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?|brands?|programs?)\b",
     re.I,
 )
 _HOW_WHY = re.compile(r"^\s*(?:how|why|what should|what do i|can i|could i|should i)\b", re.I)
 _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
+_LIST_KINDS = ("bullet", "row")
 
 
-def _confidence(total: float, p: Policy) -> float:
+def confidence(total: float, p: Policy) -> float:
     if total < p.min_total:
         return round(0.5 * max(total, 0.0) / p.min_total, 4)
     return round(0.5 + 0.5 * min(1.0, (total - p.min_total) / (p.confident_total - p.min_total)), 4)
 
 
-def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -> Decision:
+@dataclass(frozen=True)
+class Gaps:
+    """Words of a question that the careers' profiles never use, directly or through a
+    synonym. `key`: names ("Texas", "SAG-AFTRA") and words that are not everyday English
+    ("tesla", "hygienist"): the profile does not cover the question. `other`: everyday
+    words ("insurance", "glasses"): the answer must then share another topic word with
+    the question, or it is not about what was asked. `anchors`: the question's topic
+    words the profile does use, with their synonyms."""
+
+    key: tuple[str, ...] = ()
+    other: tuple[str, ...] = ()
+    anchors: frozenset[str] = frozenset()
+
+
+_NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Za-z]+)?\b|\b[A-Z]{2,}\b")
+
+
+def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Policy, names: set[str], synonyms: Synonyms) -> Gaps:
+    """What the question asks about that the profiles lack (see `Gaps` and `Policy`)."""
+    understood: set[str] = set()
+    for m in a.matches:
+        if any(all(r.knows(w, careers) for w in words(t)) for t in m.added):
+            understood.update(m.matched.split())
+    key: list[str] = []
+    other: list[str] = []
+    anchors: set[str] = set()
+    capitalised = {m.group(0).lower() for m in _NAME_WORD.finditer(a.corrected) if m.group(0) != "I"}
+    for w in a.topical:
+        if w in names or word_form(w) in names:
+            continue
+        if word_form(w) in understood or r.knows(w, careers) or (w in capitalised and r.knows_prefix(w, careers)):
+            anchors.add(stem(w))
+            anchors.update(stem(x) for x in synonyms.related(w))
+            continue
+        if not w.isalpha():
+            continue
+        z = zipf(w)
+        if w in capitalised or 0 < z < p.rare_zipf:
+            key.append(w)
+        elif 0 < z < p.everyday_zipf:
+            other.append(w)
+    return Gaps(tuple(key), tuple(other), frozenset(anchors))
+
+
+def _anchored(units: Sequence[Unit], anchors: frozenset[str]) -> bool:
+    """Whether the answer shares a topic word (or a synonym of one) with the question."""
+    return any(stem(w) in anchors for u in units for w in words(u.text + " " + " ".join(u.section) + " " + u.topic))
+
+
+def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps()) -> Decision:  # noqa: B008
     """Choose the units to answer with, or say why the profile does not cover it."""
+    if not len(s.rows):
+        return Decision((), "the profile has no text", 0.0)
     top = int(s.rows[0])
     best_total, best_dense = float(s.total[top]), float(s.dense[top])
-    conf = _confidence(best_total, p)
-    missing = uncovered_entities(a.text + " " + (a.previous if a.followup and len(a.focus) <= 2 else ""), corpus_lower)
-    if missing:
-        return Decision((), f"the profile never mentions {', '.join(missing)}", min(conf, 0.3))
-    if a.followup and a.all_unknown and a.marker:
-        return Decision((), f"the profile never mentions {', '.join(a.unknown)}", min(conf, 0.3))
-    unfamiliar = bool(a.focus) and len(a.unknown) / len(a.focus) >= p.unfamiliar_share
-    needed = p.unfamiliar_total if unfamiliar else p.min_total
-    if best_dense < p.min_dense or best_total < needed:
-        return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {needed:.2f})", conf)
+    conf = confidence(best_total, p)
+    if gaps.key:
+        return Decision((), f"the profile never mentions {', '.join(gaps.key)}", min(conf, 0.3), gaps.key)
+    if best_dense < p.min_dense or best_total < p.min_total:
+        return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {p.min_total:.2f})", conf)
     units = _list_units(s, r, p) if a.list_question else []
     if not units:
         units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
-    if a.figure and any(has_figure(u.text, a.figure) for u in units):
-        units = [u for u in units if has_figure(u.text, a.figure)]  # a number was asked: keep the sentences with one
+    figure_units = [u for u in units if has_figure(u.text, a.figure)] if a.figure else []
+    # a figure about what was asked: "what percent of students pass" is not answered by
+    # a percent of earnings (the words asking for the figure, "percent", do not count)
+    about = gaps.anchors - {stem(w) for w in a.figure_words}
+    if figure_units and about and not _anchored(figure_units, about):
+        return Decision((), "the figures the profile gives are about something else", min(conf, 0.3))
+    if a.figure and figure_units:
+        units = [u for u in units if has_figure(u.text, a.figure) or u.unit_id in r.intro_of]  # a number was asked: keep the sentences with one
     elif a.figure:
         figured = [r.unit(int(i)) for i in s.rows[:5] if has_figure(r.unit(int(i)).text, a.figure) and s.total[int(i)] >= best_total - p.margin]
         if not figured:
@@ -93,18 +155,37 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, corpus_lower: str) -
         units = [figured[0]] + [u for u in units if u.unit_id != figured[0].unit_id][:1]
     if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
         return Decision((), "the profile names none", min(conf, 0.3))
+    if not a.list_question and all(_terse(u, p) for u in units):
+        # a bare noun phrase ("Lead aprons and shielding devices") may answer "do they
+        # wear lead aprons?", never "what's the difference between MRI and CT?", and
+        # never with high confidence
+        if a.compare:
+            return Decision((), "the profile only lists it, without saying more", min(conf, 0.3))
+        conf = min(conf, p.terse_confidence)
+    if gaps.other and not _anchored(units, gaps.anchors):
+        return Decision((), f"the profile never mentions {', '.join(gaps.other)}", min(conf, 0.3), gaps.other)
     return Decision(tuple(_capped(list(units), p.max_words)), "", conf)
+
+
+def _terse(u: Unit, p: Policy) -> bool:
+    return u.kind in _LIST_KINDS and len(u.text.split()) <= p.terse_words
 
 
 def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Decision:
     """Answer one of our own section questions from that section: its list (with its
     introduction) or its best sentences. No abstention: the section is known to exist."""
-    rows = np.array([i for i in s.rows if r.unit(int(i)).doc_id == doc_id and r.unit(int(i)).section == section])
+    rows = np.array([i for i in s.rows if r.unit(int(i)).doc_id == doc_id and r.unit(int(i)).section == section], dtype=np.int64)
     if not len(rows):
         return Decision((), "that section is not in the index", 0.0)
     within = replace(s, rows=rows)
     units = _list_units(within, r, p) or _with_list(_prose_units(within, r, p), within, r, p)
     return Decision(tuple(_capped(units, p.max_words)), "", 1.0)
+
+
+def _same(a: Unit, b: Unit) -> bool:
+    """Nearly the same sentence (a summary's version of a body sentence)."""
+    wa, wb = set(words(a.text)), set(words(b.text))
+    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.8
 
 
 def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -> list[Unit]:
@@ -114,8 +195,8 @@ def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -
     top = int(s.rows[0])
     best = float(s.total[top])
     chosen = [r.unit(top)]
-    words = len(chosen[0].text.split())
-    terse = chosen[0].kind == "bullet" and words <= 6
+    n_words = len(chosen[0].text.split())
+    terse = _terse(chosen[0], p)
     reach = 3 * p.margin if terse and how_or_why else 2 * p.margin
     for i in s.rows[1:10]:
         u = r.unit(int(i))
@@ -125,20 +206,22 @@ def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -
             break
         if score < best - p.margin and not (terse and u.kind == "sentence" and len(chosen) == 1):
             continue
-        if u.kind == "bullet" and chosen[0].kind != "bullet" and u.chunk_id != chosen[0].chunk_id:
+        if u.kind in _LIST_KINDS and chosen[0].kind not in _LIST_KINDS and u.chunk_id != chosen[0].chunk_id:
+            continue
+        if any(_same(u, c) for c in chosen):
             continue
         n = len(u.text.split())
-        if words + n > p.aim_words:
+        if n_words + n > p.aim_words:
             continue
         chosen.append(u)
-        words += n
+        n_words += n
     return chosen
 
 
 def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
-    """The bullets of the best-matching list, best first, after the list's own
+    """The bullets (or table rows) of the best-matching list, after the list's own
     introduction when it has one, or after the best sentence when a sentence outscores
-    every bullet (a sentence can hold a list too).
+    every bullet (a sentence can hold a list too). Bullets come in source order.
 
     A list matches by its heading ("technical skills" → Tech Skills), its whole text
     (the chunk vector) and its best bullets (or introduction)."""
@@ -148,10 +231,10 @@ def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     intro_row: dict[str, int] = {}
     for i in s.rows:
         u = r.unit(int(i))
-        if u.kind == "bullet":
+        if u.kind in _LIST_KINDS:
             lists.setdefault(u.chunk_id, []).append(int(i))
-        elif u.chunk_id in r.intro_of:
-            intro_row.setdefault(r.intro_of[u.chunk_id], int(i))
+        elif u.unit_id in r.intro_of:
+            intro_row.setdefault(r.intro_of[u.unit_id], int(i))
     if not lists:
         return []
 
@@ -168,41 +251,59 @@ def _list_units(s: Scored, r: Retriever, p: Policy) -> list[Unit]:
     lead_row = intro_row.get(cid, rows[0])
     if max(float(s.total[rows[0]]), float(s.total[lead_row])) < best_total - 2 * p.margin:
         return []
-    bullets = _capped([r.unit(j) for j in rows[: p.max_bullets]], p.list_words)
+    bullets = _in_source_order(_capped([r.unit(j) for j in rows[: p.max_bullets]], p.list_words))
     if cid in intro_row and float(s.total[intro_row[cid]]) >= best_total - p.margin:
         return [r.unit(intro_row[cid])] + bullets
     lead = r.unit(top)
-    if lead.kind != "bullet" and lead.chunk_id not in r.intro_of and best_total > float(s.total[rows[0]]):
+    if lead.kind not in _LIST_KINDS and lead.unit_id not in r.intro_of and best_total > float(s.total[rows[0]]):
         return [lead] + bullets
     return bullets
 
 
+def _in_source_order(units: list[Unit]) -> list[Unit]:
+    return sorted(units, key=lambda u: u.position)
+
+
 def _with_list(units: list[Unit], s: Scored, r: Retriever, p: Policy) -> list[Unit]:
-    """A list's introduction alone says little: follow it with the list's bullets."""
-    if not units or units[0].chunk_id not in r.intro_of:
+    """A list's introduction alone says little: follow it with the list's bullets (the
+    other sentences chosen stay, before it). A table row is read under its table's caption."""
+    if not units:
         return units
-    list_id = r.intro_of[units[0].chunk_id]
-    bullets = [r.unit(int(i)) for i in s.rows if r.unit(int(i)).chunk_id == list_id]
-    return [units[0]] + _capped(bullets[: p.max_bullets], p.list_words - len(units[0].text.split()))
+    intro = next((u for u in units if u.unit_id in r.intro_of), None)
+    if intro is not None:
+        list_id = r.intro_of[intro.unit_id]
+        before = [u for u in units if u is not intro and u.chunk_id != list_id]
+        budget = p.list_words - sum(len(u.text.split()) for u in before + [intro])
+        bullets = [r.unit(int(i)) for i in s.rows if r.unit(int(i)).chunk_id == list_id]
+        return before + [intro] + _in_source_order(_capped(bullets[: p.max_bullets], max(budget, 12)))
+    lead = units[0]
+    if lead.kind == "row":
+        caption = next((uid for uid, cid in r.intro_of.items() if cid == lead.chunk_id), None)
+        rows = [u for u in units if u.kind == "row" and u.chunk_id == lead.chunk_id]
+        if caption is not None:
+            cap = r.unit_by_id(caption)
+            return [cap] + _in_source_order(rows) + [u for u in units if u not in rows and u.unit_id != caption]
+    return units
 
 
 def _capped(units: list[Unit], budget: int) -> list[Unit]:
     """As many units as fit in `budget` words as rendered (a "[n]" marker each, a "-" for
     a bullet), always at least one."""
     out: list[Unit] = []
-    words = 0
+    n_words = 0
     for u in units:
-        n = len(u.text.split()) + (2 if u.kind == "bullet" else 1)
-        if out and words + n > budget:
+        n = len(u.text.split()) + (2 if u.kind in _LIST_KINDS else 1)
+        if out and n_words + n > budget:
             break
         out.append(u)
-        words += n
+        n_words += n
     return out
 
 
-def cite(units: tuple[Unit, ...], texts: dict[str, str]) -> tuple[list[AnswerSentence], list[Citation]]:
-    """Number the sources: bullets of one list share a citation, as do neighbouring
-    sentences of one paragraph that follow each other in the answer."""
+def cite(units: Sequence[Unit], documents: dict[str, Document], part: str = "", first: int = 1) -> tuple[list[AnswerSentence], list[Citation]]:
+    """Number the sources: units that stand next to each other in the document (the
+    bullets of one list, sentences of one paragraph) and follow each other in the answer
+    share a citation, which quotes exactly them, with their own lines."""
     citations: list[Citation] = []
     sentences: list[AnswerSentence] = []
     group: list[Unit] = []
@@ -210,37 +311,43 @@ def cite(units: tuple[Unit, ...], texts: dict[str, str]) -> tuple[list[AnswerSen
     def flush() -> None:
         if not group:
             return
-        first = min(group, key=lambda u: u.start)
-        last = max(group, key=lambda u: u.end)
-        doc_text = texts[first.doc_id]
-        n = len(citations) + 1
-        citations.append(
-            Citation(n, first.doc_id, section_label(first.section), (first.line, last.last_line), first.start, last.end, doc_text[first.start : last.end])
-        )
-        sentences.extend(AnswerSentence(u.text, n, u.kind == "bullet") for u in group)
+        doc = documents[group[0].doc_id]
+        head, tail = group[0], group[-1]
+        start = doc.text.rfind("\n", 0, head.start) + 1 if head.kind in _LIST_KINDS else head.start
+        n = first + len(citations)
+        citations.append(Citation(n, head.doc_id, head.label, (head.line, tail.last_line), start, tail.end, doc.text[start : tail.end]))
+        sentences.extend(AnswerSentence(u.text, n, u.kind, part) for u in group)
         group.clear()
 
     for u in units:
-        if group and not (
-            u.chunk_id == group[-1].chunk_id and (u.kind == "bullet" or u.position == group[-1].position + 1)
-        ):
+        if group and not (u.chunk_id == group[-1].chunk_id and u.position == group[-1].position + 1):
             flush()
         group.append(u)
     flush()
     return sentences, citations
 
 
-def render(sentences: list[AnswerSentence]) -> str:
-    """Plain answer text with [n] markers: sentences run on, bullets one a line."""
+def render(sentences: Sequence[AnswerSentence]) -> str:
+    """Plain answer text with [n] markers: sentences run on; bullets, table rows and
+    "Key: Value" facts one a line; in an answer about several careers, each career's
+    part under its title."""
     lines: list[str] = []
     prose: list[str] = []
+    part = None
     for x in sentences:
-        text = " ".join(x.text.split())  # a sentence wrapped over lines in the source reads as one line
-        if x.bullet:
+        if x.part and x.part != part:
             if prose:
                 lines.append(" ".join(prose))
                 prose = []
-            lines.append(f"- {text} [{x.citation}]")
+            lines.append(f"{x.part}:")
+            part = x.part
+        text = " ".join(x.text.split(" "))
+        text = "\n".join(" ".join(seg.split()) for seg in text.split("\n")).replace("\n", " ")  # wrapped lines read as one
+        if x.kind in ("bullet", "row", "key_value"):
+            if prose:
+                lines.append(" ".join(prose))
+                prose = []
+            lines.append(f"{'- ' if x.kind != 'key_value' else ''}{text} [{x.citation}]")
         else:
             prose.append(f"{text} [{x.citation}]")
     if prose:

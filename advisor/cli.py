@@ -81,7 +81,7 @@ def format_answer(answer: Any) -> str:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     advisor = _load(args)
-    answer = advisor.ask(args.question, history=args.history or [])
+    answer = advisor.ask(args.question, history=args.history or [], career=args.career)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -129,7 +129,7 @@ def _batch(args: argparse.Namespace, quiet_stdout: bool = False) -> tuple[list[t
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     t0 = time.perf_counter()
     with _AtomicOutput(args.output) as out:
-        for line, record in run_batch(advisor, read_jsonl(args.input)):
+        for line, record in run_batch(advisor, read_jsonl(args.input), getattr(args, "career", None)):
             if not quiet_stdout:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             pairs.append((line.record or {}, record))
@@ -190,11 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question")
     a.add_argument("--history", nargs="*", metavar="Q", help="earlier questions of the conversation, oldest first")
     a.add_argument("--json", action="store_true", help="print the batch output record")
+    a.add_argument("--career", help="answer from this career only (an id from `advisor careers`)")
     a.set_defaults(func=cmd_ask)
 
     bt = sub.add_parser("batch", parents=[common], help="answer a JSONL file of questions")
     bt.add_argument("input", type=Path, help='JSONL lines {"id", "question", "history"}')
     bt.add_argument("-o", "--output", type=Path, help="output JSONL (default: standard output)")
+    bt.add_argument("--career", help="pin this career for lines that do not name one in a \"career\" key")
     bt.set_defaults(func=cmd_batch)
 
     e = sub.add_parser("eval", parents=[common], help="answer and score a JSONL file with gold keys")
@@ -202,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", type=Path, help="also write the batch output records here")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     e.add_argument("--min-answer-acc", type=float, metavar="X", help="exit non-zero when answer accuracy is below X")
+    e.add_argument("--career", help="pin this career for lines that do not name one in a \"career\" key")
     e.set_defaults(func=cmd_eval)
 
     s = sub.add_parser("serve", parents=[common], help="start the chat UI and REST API")

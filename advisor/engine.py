@@ -4,31 +4,51 @@
     >>> advisor = Advisor.load()                     # builds the index on first use
     >>> answer = advisor.ask("how long is school?")
     >>> print(answer.text)                           # verbatim sentences with [n] markers
+    >>> advisor.ask("and what do they earn?", history=["what do actors do?"]).careers
+    ('actor',)
 """
 
 from __future__ import annotations
 
 import logging
-import threading
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from advisor.answer import Policy, cite, decide, render, section_answer
-from advisor.dialogue import SMALLTALK_REPLIES, question_key, resolve_history, section_questions, topics_phrase
+from advisor.answer import Decision, Policy, cite, confidence, decide, find_gaps, render, section_answer
+from advisor.careers import CareerIndex
+from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, build_index, check_fresh, load_index, read_manifest
-from advisor.models import Answer
-from advisor.question import analyse, clean_question, looks_foreign, searchable, smalltalk_kind
+from advisor.models import Answer, AnswerSentence, Citation, Passage
+from advisor.question import GENERIC, Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.settings import Settings
+from advisor.text import stem, word_form, words
+from advisor.vocabulary.synonyms import load_synonyms
 
 log = logging.getLogger(__name__)
 
-NOT_COVERED = "Sorry, the profile doesn't cover that, so I can't answer it from the source."
-NOT_ENGLISH = "Sorry, I can only answer questions in English, from the English career profile."
+NOT_ENGLISH = "Sorry, I can only answer questions in English, from the English career profiles."
 EMPTY = "Please type a question, for example: how long is the training?"
 NO_WORDS = "I couldn't find any words in that. Please ask your question in words."
+MAX_COMPARED = 3
+DOMINANCE = 0.08  # with no career named, the best career must lead the next by this much
+
+
+@dataclass(frozen=True)
+class Route:
+    """Which careers answer a question, and why."""
+
+    careers: tuple[str, ...]
+    how: str  # "pinned" | "named" | "history" | "only" | "search" | "none"
+    compare: bool = False
+    refusal: str = ""  # a reply that ends the question here (another career, none loaded…)
+    reason: str = ""
+    kind: str = "abstain"
+    suggestions: tuple[str, ...] = ()
 
 
 class Advisor:
@@ -40,13 +60,18 @@ class Advisor:
         self.embedder = embedder
         self.settings = settings
         self.policy = policy or Policy()
-        self.retriever = Retriever(index, embedder, weights)
-        self._texts = {d: doc.text for d, doc in index.documents.items()}
-        self._corpus_lower = "\n".join(self._texts.values()).lower()
-        self._lock = threading.Lock()  # torch inference is not re-entrant on one model
-        self._sections = section_questions(index)
+        self.synonyms = load_synonyms(settings.corpus_dir)
+        self.careers = CareerIndex(index.documents, self.synonyms, _openings(index), (u.text for u in index.units))
+        self.retriever = Retriever(index, embedder, weights, known=self.synonyms.words())
+        self._sections = section_questions(index, self.careers)
         self._section_of = {question_key(sq.question): sq for sq in self._sections}
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
+        self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
+
+    @staticmethod
+    def _title_words(title: str) -> set[str]:
+        ws = words(title)
+        return set(ws) | {word_form(w) for w in ws} | {stem(w) for w in ws}
 
     @classmethod
     def load(
@@ -73,8 +98,8 @@ class Advisor:
             if not settings.auto_build:
                 raise
             first = isinstance(exc, IndexMissingError)
-            corpus_files(settings.corpus_dir)  # a missing or empty corpus says so before "building…"
-            say("Building the search index (first run, about 10 seconds)…" if first else f"Rebuilding the index: {exc}".replace(" Run: advisor build", ""))
+            n = len(corpus_files(settings.corpus_dir))  # a missing or empty corpus says so before "building…"
+            say(f"Building the search index of {n} profile(s) (first run)…" if first else f"Rebuilding the index: {exc}".replace(" Run: advisor build", ""))
             index = build_index(settings.corpus_dir, settings.data_dir, embedder, progress=say, show_progress=show_progress)
         advisor = cls(index, embedder, settings)
         advisor.warm_up()
@@ -85,46 +110,223 @@ class Advisor:
         self.retriever.embed("warm up")
 
     # ------------------------------------------------------------------------------------
-    def ask(self, question: object, history: Sequence[object] | None = None) -> Answer:
-        """Answer one question; `history` is the earlier user questions, oldest first."""
+    def ask(self, question: object, history: Sequence[object] | None = None, career: str | None = None) -> Answer:
+        """Answer one question; `history` is the earlier user questions, oldest first;
+        `career` (an id from `careers.listing()`) pins the career. An unknown `career`
+        raises CareerError."""
+        pinned = self.careers.resolve(career) if career else None
         max_chars = self.settings.max_question_chars
         clean = clean_question(question, max_chars)
         q, notices = clean.text, clean.notices
+        base = {"question": q, "notices": notices, "careers": (pinned,) if pinned else (), "career_titles": (self.careers.title(pinned),) if pinned else ()}
         if not q:
-            return Answer(question=q, kind="invalid", text=EMPTY, confidence=0.0, notices=notices)
+            return Answer(kind="invalid", text=EMPTY, confidence=0.0, **base)  # type: ignore[arg-type]
         words_only = searchable(q)
         if not any(ch.isalpha() for ch in words_only):
-            return Answer(question=q, kind="invalid", text=NO_WORDS, confidence=0.0, notices=notices)
+            return Answer(kind="invalid", text=NO_WORDS, confidence=0.0, **base)  # type: ignore[arg-type]
         kind = smalltalk_kind(words_only)
         if kind:
-            text = SMALLTALK_REPLIES[kind].format(topics=topics_phrase(self.index))
-            return Answer(question=q, kind="smalltalk", text=text, confidence=1.0, suggestions=self.suggest_for(None), notices=notices)
+            text = SMALLTALK_REPLIES[kind].format(topics=topics_phrase(self.careers, pinned))
+            return Answer(kind="smalltalk", text=text, confidence=1.0, suggestions=tuple(self.starter_questions(3, pinned)), **base)  # type: ignore[arg-type]
         if looks_foreign(words_only):
-            return Answer(question=q, kind="abstain", text=NOT_ENGLISH, confidence=0.0, suggestions=self.suggest_for(None),
-                          notices=notices, reason="not English")
-        a = analyse(words_only, self.retriever.vocabulary, resolve_history(history or [], max_chars))
-        with self._lock:
-            scored = self.retriever.score(a)
-        passages = tuple(self.retriever.to_passages(scored, 10))
+            return Answer(kind="abstain", text=NOT_ENGLISH, confidence=0.0, suggestions=tuple(self.starter_questions(3, pinned)),
+                          reason="not English", **base)  # type: ignore[arg-type]
+        earlier = history_texts(history or [], max_chars)
+        a = analyse(words_only, self.retriever.vocabulary, self.synonyms, resolve_history(earlier))
         own = self._section_of.get(question_key(q))
-        if own is not None:  # one of our own starters or suggestions: answer from its section
-            d = section_answer(scored, self.retriever, self.policy, own.doc_id, own.section)
-        else:
-            d = decide(a, scored, self.retriever, self.policy, self._corpus_lower)
+        if own is not None and (pinned is None or own.doc_id == pinned):  # one of our own starters or suggestions
+            return self._section(a, own.doc_id, own.section, notices)
+        route = self.route(a, pinned, earlier)
+        if route.refusal:
+            return Answer(question=q, kind=route.kind, text=route.refusal, confidence=0.0, notices=notices, reason=route.reason,
+                          suggestions=route.suggestions, resolved_question=a.dense_text, careers=route.careers,
+                          career_titles=tuple(self.careers.title(c) for c in route.careers))
+        if route.compare:
+            return self._compare(a, route, notices)
+        return self._single(a, route.careers[0], notices)
+
+    # -- routing --------------------------------------------------------------------------
+    def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:
+        """The careers that answer: pinned, named in the question, the conversation's, the
+        only one loaded, or the one a search over all of them clearly favours."""
+        named = self.careers.named(a.corrected)
+        t = self.careers.title
+        if pinned:
+            # another career named, that the pinned career's profile does not itself speak of
+            others = [c for c in named.ids if c != pinned and not all(self.retriever.knows(w, [pinned]) for w in named.words)] if named.strong else []
+            if others and pinned not in named.ids:
+                return Route((pinned,), "pinned", refusal=f"This chat is about {t(pinned)}, and its profile doesn't cover {t(others[0])}.",
+                             reason=f"asks about another career ({others[0]})", suggestions=tuple(self.starter_questions(3, pinned)))
+            if named.unknown and not named.ids:
+                return self._no_profile(named.unknown, (pinned,))
+            return Route((pinned,), "pinned")
+        if named.ids and named.strong:
+            ids = named.ids[:MAX_COMPARED]
+            if len(ids) > 1 and not (a.compare or _joined(a.corrected, named.spans)):
+                return self._search(a, ids)  # "do I need to be an EMT to be a firefighter?": one of them answers
+            return Route(ids, "named", compare=len(ids) > 1)
+        if named.unknown:
+            return self._no_profile(named.unknown, ())
+        if named.ids:  # a head noun shared by several careers ("teachers"): let the search pick
+            return self._search(a, named.ids)
+        context = self.careers.in_history(earlier)
+        if context:
+            return Route((context,), "history")
+        if len(self.careers) == 1:
+            return Route((next(iter(self.careers.careers)),), "only")
+        return self._search(a, None)
+
+    def _no_profile(self, unknown: Sequence[str], careers: tuple[str, ...]) -> Route:
+        name = unknown[0]
+        listing = [c["title"] for c in self.careers.listing()]
+        some = ", ".join(listing[:6]) + (" and others" if len(listing) > 6 else "")
+        return Route(careers, "none", refusal=f"Sorry, I don't have a career profile for {name}. I can answer questions about {some}.",
+                     reason=f"no profile for {name}", suggestions=tuple(self.starter_questions(3, careers[0] if careers else None)))
+
+    def _search(self, a: Analysis, among: Sequence[str] | None) -> Route:
+        """No career named: search all (or `among`); answer from the best career when it
+        clearly leads, else ask which one is meant."""
+        s = self.retriever.score(a, among)
+        best: dict[str, float] = {}
+        for i in s.rows:
+            d = self.retriever.unit(int(i)).doc_id
+            if d not in best:
+                best[d] = float(s.total[int(i)])
+            if len(best) >= 6:
+                break
+        ranked = sorted(best, key=lambda d: -best[d])
+        missing = find_gaps(a, self.retriever, among, self.policy, self._drop(a, []), self.synonyms).key
+        if missing:
+            listed = " or ".join(f"\u201c{w}\u201d" for w in missing)
+            return Route(tuple(ranked[:1]), "search", refusal=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
+                         reason=f"no profile mentions {', '.join(missing)}", suggestions=tuple(self.starter_questions(3)))
+        if not ranked or best[ranked[0]] < self.policy.min_total:
+            return Route(tuple(ranked[:1]), "search", refusal=self._not_covered(None), reason="no profile matches well",
+                         suggestions=tuple(self.starter_questions(3)))
+        lead = ranked[0]
+        leads = len(ranked) == 1 or best[lead] - best[ranked[1]] >= DOMINANCE
+        if among is None and len(self.careers) > 1:
+            # No career named. A question about careers uses their words ("pay", "job",
+            # "training"); one that speaks of a single career uses a term only a few
+            # profiles have ("AT-SAT"). "What's the weather tomorrow?" or "tell me a
+            # joke" is neither, however well one profile's words match it.
+            about_careers = bool(a.matches) or any(w in GENERIC for w in words(a.corrected))
+            acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
+            if not about_careers and not (acronym and self.retriever.distinctive(a.focus, lead)):
+                return Route(tuple(ranked[:1]), "search", refusal=self._not_covered(None), reason="not a question about a career",
+                             suggestions=tuple(self.starter_questions(3)))
+            leads = leads and (about_careers or self.retriever.distinctive(a.focus, lead))
+        if leads:
+            return Route((lead,), "search")
+        close = [d for d in ranked if best[lead] - best[d] < DOMINANCE][:4] if len(ranked) > 1 else ranked[:1]
+        close = close if len(close) > 1 else ranked[:3]
+        titles = [self.careers.title(d) for d in close]
+        listed = ", ".join(titles[:-1]) + f" or {titles[-1]}"
+        topic = a.text.rstrip("?!. ")
+        return Route(tuple(close), "search", kind="clarify", refusal=f"Which career do you mean: {listed}?", reason="several careers match",
+                     suggestions=tuple(f"{t}: {topic}?" for t in titles))
+
+    # -- answering ------------------------------------------------------------------------
+    def _drop(self, a: Analysis, careers: Sequence[str]) -> set[str]:
+        """Words that name careers (in their titles, or as the question named them): no
+        topic for the search within a career."""
+        drop: set[str] = set()
+        for c in careers:
+            drop |= self._name_words[c]
+        for text in (a.corrected, a.previous):
+            named = self.careers.named(text) if text else None
+            if named is not None:
+                for c in named.ids:
+                    drop |= self._name_words[c]
+                drop |= named.words | {w for w in words(text) if word_form(w) in named.words}
+        return drop
+
+    def _decide(self, a: Analysis, cid: str, named: Sequence[str]) -> tuple[Decision, Scored]:
+        drop = self._drop(a, named)
+        s = self.retriever.score(a, [cid], drop)
+        gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
+        return decide(a, s, self.retriever, self.policy, gaps), s
+
+    def _single(self, a: Analysis, cid: str, notices: tuple[str, ...]) -> Answer:
+        d, s = self._decide(a, cid, [cid])
+        passages = tuple(self.retriever.to_passages(s, 10))
+        title = self.careers.title(cid)
         if d.reason:
-            log.debug("abstained on %r: %s", q, d.reason)
-            return Answer(question=q, kind="abstain", text=NOT_COVERED, confidence=d.confidence, passages=passages,
-                          suggestions=self.suggest_for(scored), notices=notices, resolved_question=a.dense_text, reason=d.reason)
-        sentences, citations = cite(d.units, self._texts)
-        return Answer(question=q, kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
-                      citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text)
+            log.debug("abstained on %r: %s", a.text, d.reason)
+            return Answer(question=a.text, kind="abstain", text=self._abstain_text(d, cid), confidence=d.confidence, passages=passages,
+                          suggestions=self.suggest_for(s, cid), notices=notices, resolved_question=a.dense_text, reason=d.reason,
+                          careers=(cid,), career_titles=(title,), missing=d.missing)
+        sentences, citations = cite(d.units, self.index.documents)
+        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
+                      citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text,
+                      careers=(cid,), career_titles=(title,))
+
+    def _compare(self, a: Analysis, route: Route, notices: tuple[str, ...]) -> Answer:
+        """One part per career, each labelled with its title and answered from its own
+        profile only; a career whose profile does not cover it is named in a notice."""
+        sentences: list[AnswerSentence] = []
+        citations: list[Citation] = []
+        passages: list[Passage] = []
+        extra: list[str] = []
+        confidences: list[float] = []
+        reasons: list[str] = []
+        for cid in route.careers:
+            d, s = self._decide(a, cid, route.careers)
+            passages.extend(self.retriever.to_passages(s, 5))
+            title = self.careers.title(cid)
+            if d.reason:
+                extra.append(f"The {title} profile doesn't cover that.")
+                reasons.append(f"{cid}: {d.reason}")
+                continue
+            part, cites = cite(d.units, self.index.documents, part=title, first=len(citations) + 1)
+            sentences.extend(part)
+            citations.extend(cites)
+            confidences.append(d.confidence)
+        titles = tuple(self.careers.title(c) for c in route.careers)
+        if not sentences:
+            return Answer(question=a.text, kind="abstain", text=f"Sorry, the {' and '.join(titles)} profiles don't cover that.", confidence=0.0,
+                          passages=tuple(passages), notices=notices, reason="; ".join(reasons), careers=route.careers, career_titles=titles,
+                          resolved_question=a.dense_text, suggestions=tuple(self.starter_questions(2, route.careers[0])))
+        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=min(confidences), sentences=tuple(sentences),
+                      citations=tuple(citations), passages=tuple(sorted(passages, key=lambda p: -p.score)[:10]), notices=notices + tuple(extra),
+                      resolved_question=a.dense_text, careers=route.careers, career_titles=titles, reason="; ".join(reasons))
+
+    def _section(self, a: Analysis, cid: str, section: tuple[str, ...], notices: tuple[str, ...]) -> Answer:
+        s = self.retriever.score(a, [cid], self._drop(a, [cid]))
+        d = section_answer(s, self.retriever, self.policy, cid, section)
+        title = self.careers.title(cid)
+        if d.reason:
+            return Answer(question=a.text, kind="abstain", text=self._not_covered(cid), confidence=0.0, notices=notices, reason=d.reason,
+                          careers=(cid,), career_titles=(title,))
+        sentences, citations = cite(d.units, self.index.documents)
+        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=confidence(float(s.total[int(s.rows[0])]), self.policy) if len(s.rows) else 1.0,
+                      sentences=tuple(sentences), citations=tuple(citations), passages=tuple(self.retriever.to_passages(s, 10)), notices=notices,
+                      resolved_question=a.dense_text, careers=(cid,), career_titles=(title,))
+
+    def _not_covered(self, cid: str | None) -> str:
+        if cid is None or len(self.careers) == 1:
+            return "Sorry, the profile doesn't cover that, so I can't answer it from the source." if len(self.careers) == 1 else \
+                "Sorry, none of the career profiles covers that, so I can't answer it from the sources."
+        return f"Sorry, the {self.careers.title(cid)} profile doesn't cover that, so I can't answer it from the source."
+
+    def _abstain_text(self, d: Decision, cid: str) -> str:
+        the = "The profile" if len(self.careers) == 1 else f"The {self.careers.title(cid)} profile"
+        if d.missing:
+            quoted = [f"\u201c{w}\u201d" for w in d.missing]
+            listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+            return f"{the} doesn't mention {listed}, so I can't answer that from it."
+        if d.reason.startswith("the profile gives no figure"):
+            return f"{the} doesn't give that figure."
+        if d.reason.startswith("the profile names none"):
+            return f"{the} doesn't name any."
+        return self._not_covered(cid)
 
     # ------------------------------------------------------------------------------------
-    def suggest_for(self, scored: Scored | None, n: int = 3) -> tuple[str, ...]:
+    def suggest_for(self, scored: Scored | None, career: str | None = None, n: int = 3) -> tuple[str, ...]:
         """Questions the profile answers: those of the sections nearest the question, or
-        a spread over the whole profile when there is no question to be near."""
+        a spread over the profile when there is no question to be near."""
         if scored is None:
-            return tuple(self.starter_questions(n))
+            return tuple(self.starter_questions(n, career))
         ranked: list[str] = []
         for i in scored.rows:
             u = self.retriever.unit(int(i))
@@ -135,9 +337,47 @@ class Advisor:
                     break
         return tuple(ranked)
 
-    def starter_questions(self, n: int = 4) -> list[str]:
-        """Questions for an empty chat, spread evenly over the profile's sections."""
-        if len(self._sections) <= n:
-            return [sq.question for sq in self._sections]
-        step = len(self._sections) / n
-        return [self._sections[int(i * step)].question for i in range(n)]
+    def starter_questions(self, n: int = 4, career: str | None = None) -> list[str]:
+        """Questions for an empty chat, spread evenly over the sections of one career (or
+        of the first careers when none is chosen), phrased as a student would ask."""
+        pool = [sq for sq in self._sections if career is None or sq.doc_id == career]
+        if career is None and len(self.careers) > 1:
+            firsts: dict[str, list[str]] = {}
+            for sq in pool:
+                firsts.setdefault(sq.doc_id, []).append(sq.question)
+            return [qs[0] for qs in list(firsts.values())[:n]]
+        if len(pool) <= n:
+            return [sq.question for sq in pool]
+        step = len(pool) / n
+        return [pool[int(i * step)].question for i in range(n)]
+
+    def career_intro(self, career: str | None) -> str:
+        """"Ask about Imaging Technologists" (or about the careers loaded)."""
+        if career:
+            return f"Ask about {plural_title(self.careers.title(career))}"
+        if len(self.careers) == 1:
+            return self.career_intro(next(iter(self.careers.careers)))
+        return f"Ask about {len(self.careers)} careers"
+
+
+_JOINERS = frozenset("and or vs versus compared to with than".split())
+
+
+def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Two career names side by side ("actors and accountants", "actors vs. actuaries")."""
+    from advisor.vocabulary.synonyms import phrase_key
+
+    forms = phrase_key(text)
+    ordered = sorted(spans)
+    return any(0 <= b[0] - a[1] <= 2 and all(f in _JOINERS for f in forms[a[1] : b[0]]) for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def _openings(index: CorpusIndex) -> dict[str, set[tuple[str, ...]]]:
+    """The first four words of every sentence of each career's profile."""
+    from advisor.vocabulary.synonyms import phrase_key
+
+    out: dict[str, set[tuple[str, ...]]] = {}
+    for u in index.units:
+        if u.kind == "sentence":
+            out.setdefault(u.doc_id, set()).add(phrase_key(" ".join(u.text.split()[:4])))
+    return out

@@ -33,3 +33,11 @@ class SettingsError(AdvisorError):
 
 class InputError(AdvisorError):
     """A batch or eval input file or line cannot be read."""
+
+
+class VocabularyError(AdvisorError):
+    """A synonyms or vocabulary file has a line that cannot be read."""
+
+
+class CareerError(AdvisorError):
+    """A career was asked for by an id that no loaded profile has."""

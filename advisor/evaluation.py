@@ -19,14 +19,14 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from advisor.errors import InputError
+from advisor.errors import CareerError, InputError
 from advisor.models import Answer
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "`": "'"})
 
 
 class Asker(Protocol):
-    def ask(self, question: object, history: Any = None) -> Answer: ...
+    def ask(self, question: object, history: Any = None, career: str | None = None) -> Answer: ...
 
 
 def norm(text: str) -> str:
@@ -62,8 +62,9 @@ def read_jsonl(path: Path) -> Iterator[Line]:
             yield Line(n, rec)
 
 
-def answer_line(advisor: Asker, line: Line) -> dict[str, Any]:
-    """One output record for one input line; never raises for bad input."""
+def answer_line(advisor: Asker, line: Line, career: str | None = None) -> dict[str, Any]:
+    """One output record for one input line; never raises for bad input. The line's own
+    "career" pins its career, else `career` does."""
     rec = line.record or {}
     rid = rec.get("id", f"line-{line.number}")
     rid = rid if isinstance(rid, str) else json.dumps(rid)
@@ -77,15 +78,21 @@ def answer_line(advisor: Asker, line: Line) -> dict[str, Any]:
         history = []
     if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
         return {"id": rid, "error": f"line {line.number}: 'history' must be a list of strings"}
+    pin = rec.get("career", career)
+    if pin is not None and not isinstance(pin, str):
+        return {"id": rid, "error": f"line {line.number}: 'career' must be a string (a career id)"}
     t0 = time.perf_counter()
-    answer = advisor.ask(question, history=history)
+    try:
+        answer = advisor.ask(question, history=history, career=pin or None)
+    except CareerError as exc:
+        return {"id": rid, "error": f"line {line.number}: {exc}"}
     ms = (time.perf_counter() - t0) * 1000
     return {"id": rid, **answer.to_dict(), "latency_ms": round(ms, 2)}
 
 
-def run_batch(advisor: Asker, lines: Iterable[Line]) -> Iterator[tuple[Line, dict[str, Any]]]:
+def run_batch(advisor: Asker, lines: Iterable[Line], career: str | None = None) -> Iterator[tuple[Line, dict[str, Any]]]:
     for line in lines:
-        yield line, answer_line(advisor, line)
+        yield line, answer_line(advisor, line, career)
 
 
 # -- metrics --------------------------------------------------------------------------
@@ -104,7 +111,10 @@ def grounded(out: dict[str, Any], sources: dict[str, str]) -> bool:
     if out.get("abstained"):
         return True
     body = " ".join(" ".join(sources.values()).split())  # sentences wrapped over lines read as one line
+    labels = {f"{t}:" for t in str(out.get("career_title") or "").split(" / ")} if len(out.get("careers") or []) > 1 else set()
     for line in out.get("answer", "").split("\n"):
+        if line in labels:  # "Actors:" heads one career's part of a comparison
+            continue
         for piece in re.split(r"\s*\[\d+\]\s*", line.removeprefix("- ")):
             if piece.strip() and " ".join(piece.split()) not in body:
                 return False
@@ -121,6 +131,8 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
     ground: list[float] = []
     lat: list[float] = []
     by_type: dict[str, list[float]] = {}
+    by_career: dict[str, list[float]] = {}
+    other_career: list[str] = []
     errors = 0
     for gold, out in pairs:
         if "error" in out:
@@ -136,6 +148,10 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
             continue
         lat.append(float(out.get("latency_ms", 0.0)))
         ground.append(float(grounded(out, sources)))
+        about = gold.get("about")
+        asked = {about} if isinstance(about, str) else set(about or [])
+        if asked and not out.get("abstained") and any(c.get("doc") not in asked for c in out.get("citations", [])):
+            other_career.append(str(out.get("id")))
         kind = str(gold.get("type", "answerable" if gold.get("answerable") else "unanswerable"))
         if "answerable" not in gold:
             continue
@@ -150,6 +166,8 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
             acc.append(float(ok))
             false_abs.append(float(out["abstained"]))
             by_type.setdefault(kind, []).append(float(ok))
+            for c in sorted(asked):
+                by_career.setdefault(c, []).append(float(ok))
         else:
             abst.setdefault(kind, []).append(float(out["abstained"]))
             abst.setdefault("all", []).append(float(out["abstained"]))
@@ -172,6 +190,8 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
         "abstention": {k: mean(v) for k, v in sorted(abst.items())},
         "grounded_citations": mean(ground),
         "by_type": {k: mean(v) for k, v in sorted(by_type.items())},
+        "by_career": {k: {"answer_accuracy": mean(v), "answerable": len(v)} for k, v in sorted(by_career.items())},
+        "other_career_answers": other_career,
         "latency_ms": {
             "p50": round(float(np.percentile(lat, 50)), 2) if lat else None,
             "p95": round(float(np.percentile(lat, 95)), 2) if lat else None,
@@ -191,6 +211,8 @@ def format_table(m: dict[str, Any]) -> str:
     rows += [(f"abstention: {k}", str(v)) for k, v in m["abstention"].items()]
     rows += [("grounded citations", str(m["grounded_citations"]))]
     rows += [(f"by type: {k}", str(v)) for k, v in m["by_type"].items()]
+    rows += [(f"by career: {k}", f"{v['answer_accuracy']} ({v['answerable']})") for k, v in m.get("by_career", {}).items()]
+    rows += [("answers quoting another career", str(len(m.get("other_career_answers", []))))]
     rows += [("latency p50 / p95 ms", f"{m['latency_ms']['p50']} / {m['latency_ms']['p95']}")]
     width = max(len(r[0]) for r in rows)
     return "\n".join(f"{a:<{width}}  {b}" for a, b in rows)

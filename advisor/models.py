@@ -10,28 +10,45 @@ from typing import Any
 class Document:
     """One corpus file after normalisation; offsets in chunks and units index `text`."""
 
-    doc_id: str  # file name without suffix, e.g. "imaging-technologist"
+    doc_id: str  # the career id: the file name without suffix, e.g. "imaging-technologist"
     title: str
     path: str  # relative to the corpus folder
-    text: str
+    text: str  # the canonical text (for HTML: the page's text, one block a line)
     sha256: str  # of the raw file bytes
+    source_lines: tuple[int, ...] | None = None  # text line i+1 → line of the file (HTML only)
+    aliases: tuple[str, ...] = ()  # ids of identical files indexed as this one
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d["source_lines"] = list(self.source_lines) if self.source_lines is not None else None
+        d["aliases"] = list(self.aliases)
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Document:
-        return cls(**d)
+        lines = d.get("source_lines")
+        return cls(**{**d, "source_lines": tuple(lines) if lines is not None else None, "aliases": tuple(d.get("aliases", ()))})
+
+    def source_line(self, offset: int) -> int:
+        """The line of the original file that holds `offset` of `text`."""
+        n = self.text.count("\n", 0, offset) + 1
+        return self.source_lines[n - 1] if self.source_lines else n
 
 
 @dataclass(frozen=True)
 class Unit:
-    """The smallest citable piece: one sentence, one bullet item or one "Key: Value" line."""
+    """The smallest citable piece: one sentence, bullet, table row or "Key: Value" line.
+
+    `line`/`last_line` are lines of the original file. `topic` is a run-in heading the
+    unit stands under ("Math skills"); `context` is what a table row is read with (its
+    caption and header). `also` lists the other places the same text stands in the
+    document, as (start, end, line, last_line).
+    """
 
     unit_id: str
     chunk_id: str
     doc_id: str
-    kind: str  # "sentence" | "bullet" | "key_value"
+    kind: str  # "sentence" | "bullet" | "key_value" | "row"
     section: tuple[str, ...]
     line: int
     start: int
@@ -39,34 +56,45 @@ class Unit:
     text: str
     position: int  # order within the whole index, for "source order"
     last_line: int = 0  # the line the text ends on (0: the same as `line`)
+    topic: str = ""
+    context: str = ""
+    also: tuple[tuple[int, int, int, int], ...] = ()
 
     def __post_init__(self) -> None:
         if self.last_line < self.line:
             object.__setattr__(self, "last_line", self.line)
 
+    @property
+    def label(self) -> str:
+        """Where the unit stands: its section path and run-in topic."""
+        return section_label(self.section + ((self.topic,) if self.topic else ()))
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["section"] = list(self.section)
+        d["also"] = [list(a) for a in self.also]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Unit:
-        return cls(**{**d, "section": tuple(d["section"])})
+        return cls(**{**d, "section": tuple(d["section"]), "also": tuple(tuple(a) for a in d.get("also", ()))})
 
 
 @dataclass(frozen=True)
 class Chunk:
-    """A structural block: a paragraph, a bullet list or a group of "Key: Value" lines."""
+    """A structural block: a paragraph passage, a bullet list, a table or a group of
+    "Key: Value" lines."""
 
     chunk_id: str
     doc_id: str
-    kind: str  # "paragraph" | "list" | "facts"
+    kind: str  # "paragraph" | "list" | "table" | "facts"
     section: tuple[str, ...]
     lines: tuple[int, int]
     start: int
     end: int
     text: str  # exactly document.text[start:end]
     unit_ids: tuple[str, ...]
+    topic: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -102,7 +130,7 @@ class Passage:
         u = self.unit
         return {
             "doc": u.doc_id,
-            "section": section_label(u.section),
+            "section": u.label,
             "lines": [u.line, u.last_line],
             "text": u.text,
             "score": round(self.score, 4),
@@ -146,7 +174,12 @@ class AnswerSentence:
 
     text: str
     citation: int
-    bullet: bool = False
+    kind: str = "sentence"  # the unit kind: "sentence", "bullet", "row" or "key_value"
+    part: str = ""  # in an answer about several careers, the title of this one's career
+
+    @property
+    def bullet(self) -> bool:
+        return self.kind in ("bullet", "row")
 
 
 @dataclass(frozen=True)
@@ -154,8 +187,11 @@ class Answer:
     """What `Advisor.ask` returns.
 
     kind is "answer" (sentences from the source), "abstain" (the profile does not cover
-    it), "smalltalk" (greeting, thanks, help) or "invalid" (nothing usable was asked).
-    `abstained` is true for every kind but "answer".
+    it), "clarify" (several careers are loaded and the question names none: which one?),
+    "smalltalk" (greeting, thanks, help) or "invalid" (nothing usable was asked).
+    `abstained` is true for every kind but "answer". `careers` are the ids of the
+    careers the answer is about (one, or two for a comparison); `missing` the words of
+    the question the profile never uses, when that is why it abstained.
     """
 
     question: str
@@ -169,6 +205,9 @@ class Answer:
     notices: tuple[str, ...] = ()
     resolved_question: str = ""
     reason: str = ""  # why it abstained, for evaluators and logs
+    careers: tuple[str, ...] = ()
+    career_titles: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
     @property
     def abstained(self) -> bool:
@@ -194,4 +233,8 @@ class Answer:
             "notices": list(self.notices),
             "resolved_question": self.resolved_question,
             "reason": self.reason,
+            "career": self.careers[0] if self.careers else None,
+            "careers": list(self.careers),
+            "career_title": " / ".join(self.career_titles) or None,
+            "missing": list(self.missing),
         }

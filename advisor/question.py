@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from advisor.synonyms import covered_words, expansions
-from advisor.text import GENERIC, STOPWORDS, stem, words
+from advisor.text import STOPWORDS, stem, word_form, words
+from advisor.vocabulary.files import GENERIC_WORDS, SHORTHAND, word_list
+from advisor.vocabulary.synonyms import Match, Synonyms, one_way_map
 
 # control characters, bidi overrides, zero-width characters and lone surrogates (which
 # cannot even be written out as UTF-8)
@@ -88,21 +89,20 @@ def looks_foreign(text: str) -> bool:
 
 _LIST_RE = re.compile(
     r"^(?:what|which|list|name)\b.*\b(?:equipment|machines|machinery|tools|devices|gear|software|systems|skills|abilities|"
-    r"qualities|traits|responsibilities|duties|tasks|subjects|courses|modalities|specializations|specialities|specialties|"
-    r"things|countries|areas|paths|options|technologies|tech)\b"
-    r"|^what (?:does|do|would|will) (?:an? |the )?[\w\s']{0,40}\bdo\b(?: all day| every day| daily| on the job)?\s*\??$"
+    r"qualities|traits|responsibilities|duties|tasks|subjects|courses|specializations|specialities|specialties|"
+    r"things|countries|areas|paths|options|technologies|tech|employers|industries|places|settings|types|kinds|steps|requirements)\b"
     r"|^(?:list|name)\b|\b(?:give me a list|what are (?:all )?the|what kinds? of|what types? of|which kinds? of|what sort of)\b",
     re.I,
 )
-_NUM = r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty|fifty|hundred)"
-_MONEY_WORD = r"(?:salar(?:y|ies)|pay|paid|wages?|earn\w*|make|makes|income|costs?|tuition|fees?|price\w*|cheap\w*|expensive|afford\w*|dollars?|money|\$)"
+_NUM = r"(?:\d[\d,.]*|a few|few|several|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty|fifty|hundred)"
+_MONEY_WORD = r"(?:salar(?:y|ies)|pay|paid|wages?|earn\w*|make|makes|income|costs?|tuition|fees?|price[sd]?|cheap\w*|expensive|afford\w*|dollars?|money|\$)"
 # Each kind of figure a question can ask for, and what a sentence needs to answer it.
 _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
     (
         "money",
         re.compile(
             rf"\bhow much\b.*\b{_MONEY_WORD}|\b{_MONEY_WORD}\b.*\bhow much\b|\b(?:average|median|starting|entry[\s-]level|exact|hourly|yearly|annual|typical)\s+(?:\w+\s+)?{_MONEY_WORD}"
-            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost\w*\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b",
+            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b",
             re.I,
         ),
         re.compile(rf"\$\s?\d|\d[\d,.]*\s?(?:k\b|dollars|usd|per hour|an hour|a year|per year)|\b{_NUM} dollars\b", re.I),
@@ -132,10 +132,16 @@ _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
 
 def figure_kind(text: str) -> str | None:
     """The kind of number a question asks for ("money", "rate", "age", "duration", "count")."""
+    return figure_ask(text)[0]
+
+
+def figure_ask(text: str) -> tuple[str | None, str]:
+    """The kind of number asked for and the words that ask for it ("how much … make")."""
     for kind, asks, _ in _FIGURE_KINDS:
-        if asks.search(text):
-            return kind
-    return None
+        m = asks.search(text)
+        if m:
+            return kind, m.group(0)
+    return None, ""
 
 
 def has_figure(text: str, kind: str | None = "count") -> bool:
@@ -175,7 +181,12 @@ _FOLLOWUP_START = re.compile(
     r"^(?:and|also|plus|but|so|ok(?:ay)?|what about|how about|what of|and what about|and how about|same for|same with|is that|is it the same)\b[\s,]*",
     re.I,
 )
-_ANAPHORA = frozenset({"it", "that", "there", "those", "this", "these", "them", "such", "then", "one", "ones"})
+_POINTING = frozenset({"that", "there", "those", "these", "them", "such", "then", "one", "ones"})
+
+
+GENERIC = word_list(GENERIC_WORDS)
+# Verbs that carry no topic of their own ("how long does it take?")
+_LIGHT = frozenset("take takes taking took make makes making made do does doing done get gets getting got have has having give gives".split())
 
 
 def content_words(text: str) -> list[str]:
@@ -183,13 +194,17 @@ def content_words(text: str) -> list[str]:
 
 
 def is_followup(text: str) -> bool:
-    """Needs the earlier turns to be understood: starts with "and…", "what about…", or
-    leans on a pronoun ("is it hard there?") while naming at most three topic words."""
+    """Needs the earlier turns to be understood: starts with "and…", "what about…"; or
+    points back with "that", "there", "those"… while naming at most three topic words;
+    or says "it"/"this" and names no topic at all ("how long does it take?"). "Is it a
+    boring job?" is about the career itself, not about the turn before."""
     topical = [w for w in content_words(text) if w not in GENERIC]
     if _FOLLOWUP_START.match(text):
         return len(topical) <= 4
     toks = set(re.findall(r"[a-z']+", text.lower()))
-    return bool(toks & _ANAPHORA) and len(topical) <= 3
+    if toks & _POINTING:
+        return len(topical) <= 3
+    return bool(toks & {"it", "this"}) and not [w for w in topical if w not in _LIGHT]
 
 
 def strip_followup_marker(text: str) -> str:
@@ -198,64 +213,48 @@ def strip_followup_marker(text: str) -> str:
 
 # --- vocabulary --------------------------------------------------------------------------
 
+SHORTHAND_WORDS = one_way_map(SHORTHAND)
+_YES_NO = re.compile(r"^(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had)\b", re.I)
+_COMPARE = re.compile(r"\b(?:compare\w*|comparison|vs\.?|versus|difference|differences|differ\w*|better|more than|less than|same as|similar)\b", re.I)
+
 
 @dataclass(frozen=True)
 class Analysis:
-    """A question made ready for search."""
+    """A question made ready for search; nothing in it depends on which career answers."""
 
     text: str  # the student's words (cleaned, markup removed)
-    corrected: str  # after typo repair against the corpus vocabulary
-    focus: tuple[str, ...]  # stemmed topical terms of this turn
-    context: tuple[str, ...]  # stemmed topical terms carried over from earlier turns
-    expansion: str  # synonym additions for this turn's words
-    context_expansion: str  # synonym additions for the earlier turn's words
-    expansion_groups: tuple[str, ...]  # the same, one entry per synonym rule that fired
-    context_groups: tuple[str, ...]
-    unknown: tuple[str, ...]  # topical words the corpus and the synonym table do not know
+    corrected: str  # after typo repair and shorthand
+    topical: tuple[str, ...]  # topic words of this turn (lower case, not stopwords or generic)
+    focus: tuple[str, ...]  # their stems
+    context: tuple[str, ...]  # stems of topic words carried over from the earlier turn
+    matches: tuple[Match, ...]  # synonym rules that fired on this turn
+    context_matches: tuple[Match, ...]  # …and on the earlier turn it follows up on
     list_question: bool
     figure: str | None  # the kind of number asked for, if any
     followup: bool
     marker: bool = False  # the follow-up opens with "and…", "what about…"
     previous: str = ""  # the earlier question this one leans on, if any
+    yes_no: bool = False  # "is it…", "can I…"
+    compare: bool = False  # "compare…", "…vs…", "difference between…"
     corrections: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def own_text(self) -> str:
-        return f"{self.corrected} ({self.expansion})" if self.expansion else self.corrected
+    figure_words: tuple[str, ...] = ()  # the words that ask for the figure ("how much", "make")
 
     @property
     def dense_text(self) -> str:
-        return f"{self.own_text} {self.previous}" if self.followup else self.own_text
-
-    @property
-    def all_unknown(self) -> bool:
-        """Every topic word of this turn is foreign to the profile."""
-        return bool(self.focus) and len(self.unknown) >= len(self.focus)
-
-
-# Texting shorthand → the word meant.
-SHORTHAND = {
-    "u": "you", "ur": "your", "r": "are", "y": "why", "n": "and", "w": "with", "w/": "with", "b4": "before",
-    "whr": "where", "wher": "where", "wat": "what", "wut": "what", "wht": "what", "hw": "how", "wrk": "work",
-    "wrking": "working", "jb": "job", "pls": "please", "plz": "please", "tho": "though", "thru": "through",
-    "bc": "because", "cuz": "because", "coz": "because", "abt": "about", "ppl": "people", "yr": "year",
-    "yrs": "years", "hr": "hour", "hrs": "hours", "wk": "week", "wks": "weeks", "mo": "month", "mos": "months",
-    "info": "information", "req": "required", "reqs": "requirements", "xp": "experience", "exp": "experience",
-    "diff": "different", "prob": "probably", "def": "definitely", "gd": "good", "govt": "government",
-    "edu": "education", "uni": "university", "cert": "certification", "certs": "certifications",
-    "im": "i'm", "dont": "don't", "doesnt": "doesn't", "cant": "can't", "wont": "won't", "isnt": "isn't",
-    "whats": "what's", "hows": "how's", "thats": "that's", "theres": "there's", "nite": "night", "nites": "nights", "tmrw": "tomorrow", "2moro": "tomorrow", "bf": "boyfriend", "gf": "girlfriend",
-}
+        return f"{self.corrected} {self.previous}" if self.followup else self.corrected
 
 
 class Vocabulary:
-    """Corpus words, for typo repair and for spotting words the profile never uses.
+    """Corpus words, for typo repair.
 
-    `english` is a general word list (the embedding model's own vocabulary): a word in it
-    is spelled right even when the profile never uses it, so "texas" is not "tests".
+    `english` tells a correctly spelled word the profiles never use ("texas") from a
+    typo ("certifcation"); correcting towards general English words turned "inject"
+    into "insect", so only corpus words are correction targets.
     """
 
-    def __init__(self, corpus_words: set[str], english: frozenset[str] = frozenset()) -> None:
+    def __init__(self, corpus_words: set[str], english: frozenset[str] | None = None, known: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+        """`known`: other words that are spelled as meant (those of the synonyms files)."""
+        self.known = set(known)
         self.words = {w for w in corpus_words if len(w) > 1}
         self.stems = {stem(w) for w in self.words}
         self.english = english
@@ -266,13 +265,17 @@ class Vocabulary:
     def knows(self, word: str) -> bool:
         return word in self.words or stem(word) in self.stems
 
+    def is_english(self, word: str) -> bool:
+        if self.english is not None:
+            return word in self.english
+        return zipf(word) >= 2.5
+
     def correct(self, word: str) -> str | None:
         """The nearest corpus word within edit distance 1, or 2 for words of 7+ letters;
-        None when the word is known, is a correctly spelled English word, or nothing is near.
-        (Correcting towards general English words turned "inject" into "insect".)"""
-        if word in SHORTHAND:
-            return SHORTHAND[word]
-        if len(word) < 4 or self.knows(word) or word in self.english or not word.isalpha():
+        None when the word is known, is a correctly spelled English word, or nothing is near."""
+        if word in SHORTHAND_WORDS:
+            return SHORTHAND_WORDS[word]
+        if len(word) < 4 or self.knows(word) or word in self.known or not word.isalpha() or self.is_english(word):
             return None
         limit = 1 if len(word) < 7 else 2
         return self._nearest(word, self._by_len, limit)
@@ -288,47 +291,71 @@ class Vocabulary:
         return best[1] if best else None
 
 
-def analyse(text: str, vocab: Vocabulary, previous: str = "") -> Analysis:
+def zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale: 7 "the", 3 rare, 0 unknown)."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+def repair(text: str, vocab: Vocabulary) -> tuple[str, dict[str, str]]:
+    """Shorthand and typos replaced word by word; the replacements made."""
+    corrections: dict[str, str] = {}
+    fixed_words: list[str] = []
+    for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'/]*|\S", text):
+        lw = w.lower()
+        if re.fullmatch(r"[A-Z]{2,}s", w):  # "CPAs": the acronym's plural
+            lw = lw[:-1]
+        fix = vocab.correct(lw) if lw not in STOPWORDS or lw in SHORTHAND_WORDS else None
+        if fix:
+            corrections[lw] = fix
+            fixed_words.append(fix)
+        else:
+            fixed_words.append(w)
+    return re.sub(r"\s+([?.!,])", r"\1", " ".join(fixed_words)), corrections
+
+
+def topic_words(text: str) -> list[str]:
+    return list(dict.fromkeys(w for w in content_words(text) if w not in GENERIC))
+
+
+def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = "") -> Analysis:
     """Describe one question; `previous` is the resolved earlier question, if any."""
     base = searchable(text)
     followup = bool(previous) and is_followup(base)
     own = strip_followup_marker(base) if followup else base
     # "and the bachelor's?" / "what about MRI?" borrow the earlier question's intent
     marker = followup and bool(_FOLLOWUP_START.match(base))
-    corrections: dict[str, str] = {}
-    fixed_words: list[str] = []
-    for w in re.findall(r"[A-Za-z0-9][A-Za-z0-9'/]*|\S", own):
-        lw = w.lower()
-        fix = vocab.correct(lw) if lw not in STOPWORDS or lw in SHORTHAND else None
-        if fix:
-            corrections[lw] = fix
-            fixed_words.append(fix)
-        else:
-            fixed_words.append(w)
-    corrected = re.sub(r"\s+([?.!,])", r"\1", " ".join(fixed_words))
-    topical = [w for w in content_words(corrected) if w not in GENERIC]
-    by_synonym = covered_words(corrected)
-    unknown = tuple(dict.fromkeys(w for w in topical if not vocab.knows(w) and w not in by_synonym))
+    corrected, corrections = repair(own, vocab)
+    topical = tuple(topic_words(corrected))
     focus = tuple(dict.fromkeys(stem(w) for w in topical))
     context: tuple[str, ...] = ()
+    ctx_matches: tuple[Match, ...] = ()
+    matches = tuple(synonyms.matches(corrected))
+    figure, asking = figure_ask(corrected)
     if followup:
-        context = tuple(dict.fromkeys(stem(w) for w in content_words(previous) if w not in GENERIC and stem(w) not in focus))
-    exp = expansions(corrected)
-    ctx_exp = [e for e in expansions(previous) if e not in exp] if followup else []
+        context = tuple(dict.fromkeys(stem(w) for w in topic_words(previous) if stem(w) not in focus))
+        fired = {id(m.rule) for m in matches}
+        ctx_matches = tuple(m for m in synonyms.matches(previous) if id(m.rule) not in fired)
     return Analysis(
         text=base,
         corrected=corrected,
+        topical=topical,
         focus=focus,
         context=context,
-        expansion=" ".join(dict.fromkeys(exp)),
-        context_expansion=" ".join(dict.fromkeys(ctx_exp)),
-        expansion_groups=tuple(dict.fromkeys(exp)),
-        context_groups=tuple(dict.fromkeys(ctx_exp)),
-        unknown=unknown,
-        list_question=wants_list(own) or (marker and len(focus) <= 2 and wants_list(previous)),
-        figure=figure_kind(own) or (figure_kind(previous) if marker and len(focus) <= 2 else None),
+        matches=matches,
+        context_matches=ctx_matches,
+        list_question=wants_list(corrected) or (marker and len(focus) <= 2 and wants_list(previous)),
+        figure=figure or (figure_kind(previous) if marker and len(focus) <= 2 else None),
+        figure_words=tuple(words(asking)),
         followup=followup,
         marker=marker,
         previous=previous if followup else "",
+        yes_no=bool(_YES_NO.match(own)),
+        compare=bool(_COMPARE.search(own)),
         corrections=corrections,
     )
+
+
+def forms_of(text: str) -> list[str]:
+    return [word_form(w) for w in words(text)]

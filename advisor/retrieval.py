@@ -1,16 +1,23 @@
-"""Question → ranked passages: dense (FAISS) and lexical (BM25) scores fused per unit.
+"""Question → ranked passages of one career (or of all): dense and lexical scores fused
+per unit.
 
-`Retriever.search(analysis)` embeds the question and calls the pure
+`Retriever.score(analysis, careers)` embeds the question and calls the pure
 `Retriever.search_vectors(...)`, which needs no model and is what unit tests drive.
 
 Fusion is a weighted sum of scores on comparable scales rather than rank fusion: the
-dense cosine of the unit (a sentence or bullet in its section), the cosine of its whole
-chunk (paragraph or list), and BM25 squashed into [0, 1). Rank fusion threw away how
-*much* better the best hit was, which abstention needs.
+dense cosine of the unit (a sentence, bullet or row in its section), the cosine of its
+chunk (paragraph passage, list or table), and BM25 squashed into [0, 1). Rank fusion
+threw away how *much* better the best hit was, which abstention needs.
+
+Synonyms: every rule that fired adds its words to the lexical query at a lower weight,
+counting once per rule. The dense query gets a rule's words only where the student's
+own word is foreign to the profile ("paycheck" → "pay"), since the model reads
+paraphrase well and long additions would drown the question.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,12 +27,13 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import terms, words
+from advisor.text import stem, terms, word_form, words
+from advisor.vocabulary.synonyms import Match
 
 
 @dataclass(frozen=True)
 class Weights:
-    """Fusion weights; calibrated on eval/dev.jsonl (see README, "Calibration")."""
+    """Fusion weights; calibrated on the dev sets (see README, "Calibration")."""
 
     unit: float = 1.0
     chunk: float = 0.35
@@ -35,11 +43,14 @@ class Weights:
     context: float = 0.5  # weight of terms carried over from an earlier turn
     followup_own: float = 0.6  # share of the dense score from the follow-up on its own
     followup_bare: float = 0.3  # the same when the follow-up names no topic ("how do I do that?")
+    dense_additions: int = 3  # synonym words added to the dense query at most
+    lead: float = 0.03  # bonus of a section's first sentence, which usually says what the section is about
 
 
 @dataclass(frozen=True)
 class Scored:
-    """Per-unit score parts for one question, best unit first."""
+    """Per-unit score parts for one question. The arrays cover every unit of the index;
+    `rows` lists the units searched (one career's, or all), best first."""
 
     rows: np.ndarray
     total: np.ndarray
@@ -50,103 +61,160 @@ class Scored:
 
 
 class Retriever:
-    def __init__(self, index: CorpusIndex, embedder: Embedder, weights: Weights | None = None) -> None:
+    def __init__(self, index: CorpusIndex, embedder: Embedder, weights: Weights | None = None, known: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         self.index = index
         self.embedder = embedder
         self.weights = weights or Weights()
         self.units = index.units
-        self.bm25 = BM25([unit_lexical_terms(u.text, u.section) for u in self.units])
+        self._by_id = {u.unit_id: u for u in self.units}
+        self.bm25 = BM25([unit_lexical_terms(u) for u in self.units])
         chunk_row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
+        seen_sections: set[tuple[str, tuple[str, ...], str]] = set()
+        self.lead = np.zeros(len(self.units), dtype=np.float32)
+        for i, u in enumerate(self.units):
+            key = (u.doc_id, u.section, u.topic)
+            if key not in seen_sections:
+                seen_sections.add(key)
+                self.lead[i] = 1.0
         self.unit_chunk = np.array([chunk_row[u.chunk_id] for u in self.units], dtype=np.int64)
+        self.unit_vecs = index.unit_vectors()
+        self.chunk_vecs = index.chunk_vectors()
+        self.doc_rows: dict[str, np.ndarray] = {}
+        for i, u in enumerate(self.units):
+            self.doc_rows.setdefault(u.doc_id, []).append(i)  # type: ignore[arg-type]
+        self.doc_rows = {d: np.array(r, dtype=np.int64) for d, r in self.doc_rows.items()}
+        self.doc_words: dict[str, set[str]] = {}
         corpus_words: set[str] = set()
         for u in self.units:
-            corpus_words.update(words(u.text))
-            for h in u.section:
-                corpus_words.update(words(h))
+            ws = words(u.text) + [w for h in (*u.section, u.topic, u.context) for w in words(h)]
+            self.doc_words.setdefault(u.doc_id, set()).update(ws)
+            corpus_words.update(ws)
         for d in index.documents.values():
-            corpus_words.update(words(d.title))
-        self.vocabulary = Vocabulary(corpus_words, embedder.words())
-        self.intro_of = _list_intros(index)
+            title_words = words(d.title)
+            corpus_words.update(title_words)
+            self.doc_words.setdefault(d.doc_id, set()).update(title_words)
+        self.doc_stems = {d: {stem(w) for w in ws} | {word_form(w) for w in ws} for d, ws in self.doc_words.items()}
+        self.career_count: dict[str, int] = {}  # stem → number of careers whose profile uses it
+        for stems in self.doc_stems.values():
+            for t in stems:
+                self.career_count[t] = self.career_count.get(t, 0) + 1
+        self.vocabulary = Vocabulary(corpus_words, known=known)
+        self.intro_of = _intros(index)
         # each list's heading, embedded once: list questions are often about a heading
         # ("technical skills" → Tech Skills) more than about any one bullet
-        lists = [c for c in index.chunks if c.kind == "list"]
+        lists = [c for c in index.chunks if c.kind in ("list", "table")]
         self.list_heading_vecs = (
             dict(zip([c.chunk_id for c in lists], embedder.encode_query([" ".join(c.section) for c in lists]), strict=True)) if lists else {}
         )
         self._cache: dict[str, np.ndarray] = {}
+
+    # -- what a career's profile says -----------------------------------------------------
+    def knows(self, word: str, careers: Sequence[str] | None) -> bool:
+        """Whether the profiles of `careers` (all when None) use the word (or its stem),
+        or both halves of it ("aftercare": "after", "care")."""
+        docs = careers if careers is not None else list(self.doc_stems)
+        if self._knows(word, docs):
+            return True
+        return len(word) >= 8 and any(self._knows(word[:k], docs) and self._knows(word[k:], docs) for k in range(4, len(word) - 3))
+
+    def _knows(self, word: str, docs: Sequence[str]) -> bool:
+        keys = (word, stem(word), word_form(word))
+        return any(k in self.doc_stems.get(d, ()) for d in docs for k in keys)
+
+    def distinctive(self, stems: Sequence[str], career: str) -> bool:
+        """Whether a question term is one that this career's profile uses and only a few
+        others do ("AT-SAT", "actuarial"): the question then speaks of that career."""
+        few = max(2, len(self.doc_stems) // 50)
+        return any(t in self.doc_stems.get(career, ()) and self.career_count.get(t, 0) <= few for t in stems)
+
+    def knows_prefix(self, word: str, careers: Sequence[str] | None) -> bool:
+        """Whether the profiles use a word that starts with this one ("East" → "Eastern")."""
+        w = word.lower()
+        docs = careers if careers is not None else list(self.doc_words)
+        return len(w) >= 4 and any(x.startswith(w) for d in docs for x in self.doc_words.get(d, ()))
 
     # -- text → vector -------------------------------------------------------------------
     def embed(self, text: str) -> np.ndarray:
         vec = self._cache.get(text)
         if vec is None:
             vec = self.embedder.encode_query([text])[0]
-            if len(self._cache) > 2048:
+            if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[text] = vec
         return vec
 
-    def lexical_query(self, a: Analysis) -> dict[str, float]:
-        w = self.weights
-        q: dict[str, float] = {}
-        for t in a.focus:
-            q[t] = max(q.get(t, 0.0), 1.0)
-        for t in a.context:
-            q[t] = max(q.get(t, 0.0), w.context)
-        return q
+    def dense_text(self, a: Analysis, careers: Sequence[str] | None, title: str = "") -> str:
+        """The question for the model: after the career's title when the question does
+        not name it (the units are embedded after their title too), and with, for each
+        synonym rule that fired, the first of its words the profile uses."""
+        extra: list[str] = []
+        for m in a.matches:
+            for phrase in m.added:
+                if all(self.knows(w, careers) for w in words(phrase)):
+                    if phrase not in extra:
+                        extra.append(phrase)
+                    break
+        extra = extra[: self.weights.dense_additions]
+        text = f"{a.corrected} ({', '.join(extra)})" if extra else a.corrected
+        return f"{title}: {text}" if title else text
 
-    def lexical_scores(self, a: Analysis) -> np.ndarray:
-        """BM25 of the student's words, plus each synonym rule's best word."""
+    def lexical_scores(self, a: Analysis, drop: set[str] = frozenset()) -> np.ndarray:  # type: ignore[assignment]
+        """BM25 of the student's words (minus `drop`: the career's own name), plus each
+        synonym rule's best word."""
         w = self.weights
-        own = self.lexical_query(a)
+        own: dict[str, float] = {}
+        for t in a.focus:
+            if t not in drop:
+                own[t] = 1.0
+        for t in a.context:
+            if t not in drop:
+                own[t] = max(own.get(t, 0.0), w.context)
         raw = self.bm25.scores(own)
-        for group, weight in [(g, w.expansion) for g in a.expansion_groups] + [(g, w.expansion * w.context) for g in a.context_groups]:
-            extra = [t for t in dict.fromkeys(terms(group)) if t not in own]
+        groups: list[tuple[Match, float]] = [(m, w.expansion) for m in a.matches] + [(m, w.expansion * w.context) for m in a.context_matches]
+        for m, weight in groups:
+            extra = [t for t in dict.fromkeys(terms(" ".join(m.added))) if t not in own and t not in drop]
             if extra:
                 raw = raw + weight * self.bm25.group_scores(extra)
         return raw
 
-    def search(self, a: Analysis, k: int = 10) -> list[Passage]:
-        """Ranked passages for an analysed question (embeds, then `search_vectors`)."""
-        return self.to_passages(self.score(a), k)
+    def rows_of(self, careers: Sequence[str] | None) -> np.ndarray:
+        if careers is None:
+            return np.arange(len(self.units), dtype=np.int64)
+        parts = [self.doc_rows[c] for c in careers if c in self.doc_rows]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def score(self, a: Analysis) -> Scored:
-        own = self.embed(a.own_text)
-        vecs = [own]
+    def score(self, a: Analysis, careers: Sequence[str] | None = None, drop: set[str] = frozenset(), title: str = "") -> Scored:  # type: ignore[assignment]
+        """Fused scores of the units of `careers` (every unit when None); `title` is the
+        career's, when the question does not name it."""
+        own_text = self.dense_text(a, careers, title)
+        vecs = [self.embed(own_text)]
         if a.followup:
-            vecs.append(self.embed(a.dense_text))
+            vecs.append(self.embed(f"{own_text} {a.previous}"))
         share = self.weights.followup_own if a.focus else self.weights.followup_bare
-        return self.search_vectors(vecs, self.lexical_scores(a), share)
+        return self.search_vectors(vecs, self.lexical_scores(a, drop), self.rows_of(careers), share)
 
     # -- vector → hits (pure) ------------------------------------------------------------
-    def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray, own_share: float = 0.6) -> Scored:
-        """Fuse dense and lexical (raw BM25, one per unit) scores for every unit. `vecs[1]`,
-        when present, is the question read together with the earlier turn it follows up on,
-        and `own_share` is the weight of the question read alone."""
+    def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray, rows: np.ndarray | None = None, own_share: float = 0.6) -> Scored:
+        """Fuse dense and lexical (raw BM25, one per unit) scores for the units `rows`
+        (all when None). `vecs[1]`, when present, is the question read together with the
+        earlier turn it follows up on, and `own_share` is the weight of the question
+        read alone."""
         w = self.weights
         n = len(self.units)
-        dense = self._dense_all(vecs[0], n)
-        chunk = self._chunk_all(vecs[0])
+        rows = np.arange(n, dtype=np.int64) if rows is None else rows
+        dense = np.zeros(n, dtype=np.float32)
+        chunk = np.zeros(n, dtype=np.float32)
+        chunk_rows = self.unit_chunk[rows]
+        dense[rows] = self.unit_vecs[rows] @ vecs[0]
+        chunk[rows] = self.chunk_vecs[chunk_rows] @ vecs[0]
         if len(vecs) > 1:
-            dense = own_share * dense + (1 - own_share) * self._dense_all(vecs[1], n)
-            chunk = own_share * chunk + (1 - own_share) * self._chunk_all(vecs[1])
-        chunk_per_unit = chunk[self.unit_chunk]
+            dense[rows] = own_share * dense[rows] + (1 - own_share) * (self.unit_vecs[rows] @ vecs[1])
+            chunk[rows] = own_share * chunk[rows] + (1 - own_share) * (self.chunk_vecs[chunk_rows] @ vecs[1])
         lex = raw / (raw + w.lexical_half)
-        total = w.unit * dense + w.chunk * chunk_per_unit + w.lexical * lex
-        order = np.argsort(-total, kind="stable")
-        return Scored(order, total, vecs[-1], dense, chunk_per_unit, lex)
-
-    def _dense_all(self, vec: np.ndarray, n: int) -> np.ndarray:
-        scores, rows = self.index.search_units(vec, n)
-        out = np.zeros(n, dtype=np.float32)
-        out[rows[rows >= 0]] = scores[rows >= 0]
-        return out
-
-    def _chunk_all(self, vec: np.ndarray) -> np.ndarray:
-        m = len(self.index.chunks)
-        scores, rows = self.index.search_chunks(vec, m)
-        out = np.zeros(m, dtype=np.float32)
-        out[rows[rows >= 0]] = scores[rows >= 0]
-        return out
+        total = np.full(n, -1.0, dtype=np.float32)
+        total[rows] = w.unit * dense[rows] + w.chunk * chunk[rows] + w.lexical * lex[rows] + w.lead * self.lead[rows]
+        order = rows[np.argsort(-total[rows], kind="stable")]
+        return Scored(order, total, vecs[-1], dense, chunk, lex.astype(np.float32))
 
     def heading_similarity(self, vec: np.ndarray, list_id: str) -> float:
         h = self.list_heading_vecs.get(list_id)
@@ -158,12 +226,19 @@ class Retriever:
     def unit(self, row: int) -> Unit:
         return self.units[row]
 
+    def unit_by_id(self, unit_id: str) -> Unit:
+        return self._by_id[unit_id]
 
-def _list_intros(index: CorpusIndex) -> dict[str, str]:
-    """Short paragraphs that introduce the list right after them: chunk id → list chunk id
-    ("Core knowledge and skills necessary for…" → the Foundational Skills bullets)."""
+
+def _intros(index: CorpusIndex) -> dict[str, str]:
+    """Sentences that introduce the list or table right after them: unit id → list chunk
+    id ("Actors typically do the following:" → the duty bullets; "The largest employers
+    … were as follows:" → the table). The introduction is the last sentence of the
+    paragraph before the list, in the same section, when that paragraph is short or
+    ends with a colon."""
     out: dict[str, str] = {}
     for c, nxt in zip(index.chunks, index.chunks[1:], strict=False):
-        if c.kind == "paragraph" and nxt.kind == "list" and c.section == nxt.section and len(c.unit_ids) <= 2:
-            out[c.chunk_id] = nxt.chunk_id
+        if c.kind == "paragraph" and nxt.kind in ("list", "table") and c.section == nxt.section and c.doc_id == nxt.doc_id:
+            if len(c.unit_ids) <= 2 or c.text.rstrip().endswith(":"):
+                out[c.unit_ids[-1]] = nxt.chunk_id
     return out

@@ -7,31 +7,13 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from advisor.vocabulary.files import STOPWORDS_FILE, word_list
+
 _STEMMER = snowballstemmer.stemmer("english")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+)*")
 
-STOPWORDS = frozenset(
-    """a an the and or but if then so of to in on at by for with from about as into onto over under
-    is are was were be been being am do does did doing done have has had having can could will would
-    shall should may might must i me my mine we us our you your u ur yours he him his she her it its they
-    them their theirs this that these those there here what which who whom whose when where why how
-    not no nor yes yeah ya very too also just than such any some all each every both either neither
-    more most much many other another own same only really quite pretty get gets got getting go goes
-    going gonna wanna lot lots thing things stuff like tell know want need needs needed needing let
-    please hey hi hello ok okay thanks thank s t d ll m re ve im ive id whats what's hows how's dont
-    don't doesnt doesn't isnt isn't arent aren't cant can't wont won't one ones kind sort way does
-    anything something everything someone anyone out up down off again still even well ever
-    eventually later someday soon usually mostly already
-    long often after before during while since until once i'm tho though instead stuff kinda sorta gonna lol wise etc guess maybe actually basically literally""".split()
-)
+STOPWORDS = word_list(STOPWORDS_FILE)
 
-# Words that carry no topic in a question about a career profile: they appear in nearly
-# every question ("what does the job need?") and say nothing about which part is meant.
-GENERIC = frozenset(
-    """job jobs career careers work working role profession field become
-    becoming imaging technologist technologists tech techs radiographer radiographers
-    rad radtech radtechs profile profiles say says""".split()
-)
 
 
 @lru_cache(maxsize=65536)
@@ -39,9 +21,26 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z]{2,})s\b")
+
+
+def word_form(word: str) -> str:
+    """A word with case and plural folded: "Techs" → "tech", "salaries" → "salary"."""
+    w = word.lower().removesuffix("'s")
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 4 and w.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
 def words(text: str) -> list[str]:
-    """Lower-case words; hyphenated words give their parts and the joined form."""
+    """Lower-case words; hyphenated words give their parts and the joined form. An
+    acronym's plural is the acronym ("CPAs" → "cpa")."""
     out: list[str] = []
+    text = _ACRONYM_PLURAL.sub(r"\1", text)
     for w in _WORD.findall(text.lower().replace("\u2019", "'")):
         w = w.removesuffix("'s").strip("'")
         if "-" in w:

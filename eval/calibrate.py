@@ -1,12 +1,13 @@
-"""Sweep the abstention thresholds over a question set and print a table.
+"""Sweep the abstention thresholds over the tuning sets and print a table.
 
-    python eval/calibrate.py eval/dev.jsonl
+    python eval/calibrate.py                       # imaging dev (pinned) + careers dev, 26 careers
+    python eval/calibrate.py --total 0.5,0.55,0.6 --dense 0.2,0.3
 
-For each (min_dense, min_total) pair it reports abstention on off-topic and
-near-domain lines, false abstention and answer accuracy on answerable lines. The
-defaults in advisor/answer.py `Policy` were chosen from this table on eval/dev.jsonl:
-the lowest thresholds that keep off-topic abstention at 1.0, then the pair with the
-best answer accuracy among those within 0.01 of it.
+For each (min_dense, min_total) pair it reports abstention on off-topic and near-domain
+lines, false abstention and answer accuracy on answerable lines, over the tuning sets
+only (the blind sets are never used here). The defaults in advisor/answer.py `Policy`
+were chosen from this table: the lowest min_total that refuses every off-topic line,
+then the best accuracy within 0.01 of it.
 """
 
 from __future__ import annotations
@@ -14,30 +15,37 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
-import json
 import sys
+import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from report import corpus, lines_of  # noqa: E402
 
 from advisor import Advisor  # noqa: E402
 from advisor.evaluation import _relevant  # noqa: E402
+from advisor.settings import Settings  # noqa: E402
+
+SETS = [("dev.jsonl", "imaging-technologist"), ("holdout.jsonl", "imaging-technologist"), ("careers-dev.jsonl", None)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("questions", type=Path)
-    ap.add_argument("--dense", default="0.26,0.30,0.33,0.36,0.40")
-    ap.add_argument("--total", default="0.45,0.50,0.55,0.60,0.65")
+    ap.add_argument("--dense", default="0.15,0.20,0.25")
+    ap.add_argument("--total", default="0.47,0.50,0.53,0.56,0.59,0.62")
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "advisor-eval")
     args = ap.parse_args()
-    adv = Advisor.load()
-    gold = [json.loads(x) for x in args.questions.read_text("utf-8").splitlines() if x.strip()]
-    rows = []
+    adv = Advisor.load(Settings(corpus_dir=corpus("careers", args.work), data_dir=args.work / "data-careers"), progress=lambda m: None)
+    gold = [(g, pin) for name, pin in SETS for g in lines_of(name, None)]
+    print(f"{len(gold)} lines; {'min_dense':>9} {'min_total':>9} {'off-topic':>9} {'near':>6} {'false-abs':>9} {'accuracy':>8}")
     for md, mt in itertools.product(map(float, args.dense.split(",")), map(float, args.total.split(","))):
         adv.policy = dataclasses.replace(adv.policy, min_dense=md, min_total=mt)
         off, near, fa, acc = [], [], [], []
-        for g in gold:
-            ans = adv.ask(g["question"], history=g.get("history", []))
+        for g, pin in gold:
+            ans = adv.ask(g["question"], history=g.get("history", []), career=pin)
             if g["answerable"]:
                 fa.append(ans.abstained)
                 acc.append((not ans.abstained) and _relevant(ans.text, g["expect_any"]))
@@ -45,11 +53,11 @@ def main() -> None:
                 off.append(ans.abstained)
             else:
                 near.append(ans.abstained)
-        mean = lambda xs: sum(xs) / len(xs) if xs else float("nan")  # noqa: E731
-        rows.append((md, mt, mean(off), mean(near), mean(fa), mean(acc)))
-    print(f"{'min_dense':>9} {'min_total':>9} {'off-topic':>9} {'near':>6} {'false-abs':>9} {'accuracy':>8}")
-    for r in rows:
-        print(f"{r[0]:>9.2f} {r[1]:>9.2f} {r[2]:>9.3f} {r[3]:>6.3f} {r[4]:>9.3f} {r[5]:>8.3f}")
+
+        def mean(xs: list[bool]) -> float:
+            return sum(xs) / len(xs) if xs else float("nan")
+
+        print(f"{'':>{len(str(len(gold))) + 7}} {md:>9.2f} {mt:>9.2f} {mean(off):>9.3f} {mean(near):>6.3f} {mean(fa):>9.3f} {mean(acc):>8.3f}", flush=True)
 
 
 if __name__ == "__main__":

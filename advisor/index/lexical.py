@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from advisor.models import Unit
 from advisor.text import terms
 
 
@@ -53,9 +54,11 @@ class BM25:
         return out
 
 
-def unit_lexical_terms(text: str, section: Sequence[str]) -> list[str]:
-    """A unit's lexical tokens: its words plus its section headings' words."""
-    heading_terms: list[str] = []
-    for h in section:
-        heading_terms.extend(terms(h))
-    return terms(text) + heading_terms
+def unit_lexical_terms(unit: Unit) -> list[str]:
+    """A unit's lexical tokens: its words plus its headings' (section, run-in topic).
+    A table row's caption is left out: it would match every row of the table as well as
+    the caption sentence itself."""
+    extra: list[str] = []
+    for h in (*unit.section, unit.topic):
+        extra.extend(terms(h))
+    return terms(unit.text) + extra

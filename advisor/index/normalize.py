@@ -61,7 +61,8 @@ _QUOTES = str.maketrans(
 )
 # Zero-width characters and the BOM carry no text.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
-# Every kind of horizontal space (tabs, NBSP, thin spaces) becomes one plain space.
+# Every kind of horizontal space (NBSP, thin spaces) becomes one plain space; a run that
+# holds a tab becomes one tab, since a tab separates the cells of a table row.
 _HSPACE = re.compile(r"[^\S\n]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -87,10 +88,14 @@ def normalize_text(text: str) -> str:
         text = fixed
     text = unicodedata.normalize("NFC", text)
     text = text.translate(_QUOTES)
-    lines = [_HSPACE.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [_HSPACE.sub(_space, line).strip() for line in text.split("\n")]
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+def _space(m: re.Match[str]) -> str:
+    return "\t" if "\t" in m.group(0) else " "
 
 
 def decode_file(path: Path) -> str:
@@ -102,8 +107,17 @@ def decode_file(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"Cannot read corpus file {path}: {exc.strerror or exc}.") from exc
+    return decode_bytes(raw, path)
+
+
+def decode_bytes(raw: bytes, path: Path, binary_only: bool = False) -> str:
+    """`raw` as UTF-8 text; binary or undecodable content raises CorpusError naming
+    `path`. With `binary_only` only the binary check is made (HTML names its own
+    encoding)."""
     if b"\x00" in raw[:8192]:
         raise CorpusError(f"Corpus file {path} looks binary (it holds NUL bytes); remove it or save it as UTF-8 text.")
+    if binary_only:
+        return ""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -25,21 +25,22 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from advisor.errors import IndexCorruptError, IndexMissingError, IndexStaleError
-from advisor.index.chunking import CHUNKER_VERSION, chunk_corpus
+from advisor.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
+from advisor.index.chunking import CHUNKER_VERSION, chunk_document
 from advisor.index.corpus import corpus_files, file_sha256, load_corpus
 from advisor.index.embedder import Embedder
 from advisor.models import Chunk, Document, Unit, section_label
+from advisor.vocabulary.synonyms import synonym_files
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 INDEX_DIRNAME = "index"
 _FILES = ("documents.json", "chunks.jsonl", "units.jsonl", "units.faiss", "chunks.faiss")
 Progress = Callable[[str], None]
@@ -50,12 +51,17 @@ def _quiet(_: str) -> None:
 
 
 def unit_embedding_text(unit: Unit, doc_title: str) -> str:
-    """What the model sees for a unit: its place in the document, then its words."""
-    return f"{doc_title} — {section_label(unit.section)}: {unit.text}"
+    """What the model sees for a unit: its place in the document (with a table row's
+    caption and header), then its words. The career's title is left out: questions
+    rarely name it the way the title does, and where they do not, a title in every
+    unit would make any question look close to every unit of the career."""
+    context = f"{unit.context} " if unit.context else ""
+    return f"{unit.label}: {context}{unit.text.replace(chr(9), ' ')}"
 
 
 def chunk_embedding_text(chunk: Chunk, doc_title: str) -> str:
-    return f"{doc_title} — {section_label(chunk.section)}: {chunk.text}"
+    label = section_label(chunk.section + ((chunk.topic,) if chunk.topic else ()))
+    return f"{label}: {chunk.text.replace(chr(9), ' ')}"
 
 
 @dataclass
@@ -77,6 +83,19 @@ class CorpusIndex:
     def search_chunks(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         return _search(self.chunk_index, vec, k)
 
+    def unit_vectors(self) -> np.ndarray:
+        """Every unit's vector, one row a unit (read from the FAISS index once)."""
+        return _vectors(self.unit_index)
+
+    def chunk_vectors(self) -> np.ndarray:
+        return _vectors(self.chunk_index)
+
+
+def _vectors(index: Any) -> np.ndarray:
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+
 
 def _search(index: Any, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     q = np.ascontiguousarray(vec.reshape(1, -1), dtype=np.float32)
@@ -95,6 +114,11 @@ def _flat_ip(vectors: np.ndarray) -> Any:
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
     return {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+
+
+def vocabulary_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    """The synonyms files in use (the package's and the corpus's own) and their hashes."""
+    return {p.name if p.parent != corpus_dir else f"corpus/{p.name}": file_sha256(p) for p in synonym_files(corpus_dir)}
 
 
 def _sha(path: Path) -> str:
@@ -124,17 +148,27 @@ def build_index(
     import faiss
 
     t0 = time.perf_counter()
-    docs = load_corpus(corpus_dir)
-    chunks, units = chunk_corpus(docs)
+    loaded = load_corpus(corpus_dir)
+    docs: list[Document] = []
+    chunks: list[Chunk] = []
+    units: list[Unit] = []
+    for doc, parsed in loaded:
+        c, u = chunk_document(doc, parsed)
+        if not u:
+            log.warning("skipping %s: no sentence, bullet or table row to quote", doc.path)
+            continue
+        docs.append(doc)
+        chunks.extend(c)
+        units.extend(u)
     if not units:
-        from advisor.errors import CorpusError
-
         raise CorpusError(f"Corpus folder {corpus_dir} has no text to index. Add a profile with some sentences.")
+    units = [replace(u, position=i) for i, u in enumerate(units)]
     titles = {d.doc_id: d.title for d in docs}
     progress(f"Chunked {len(docs)} document(s) into {len(chunks)} chunks and {len(units)} sentences/bullets.")
+    previous = _previous_vectors(data_dir, embedder)
     progress(f"Embedding with {embedder.name}…")
-    unit_vecs = embedder.encode([unit_embedding_text(u, titles[u.doc_id]) for u in units], show_progress=show_progress)
-    chunk_vecs = embedder.encode([chunk_embedding_text(c, titles[c.doc_id]) for c in chunks], show_progress=show_progress)
+    unit_vecs = _embed(embedder, [unit_embedding_text(u, titles[u.doc_id]) for u in units], previous, show_progress)
+    chunk_vecs = _embed(embedder, [chunk_embedding_text(c, titles[c.doc_id]) for c in chunks], previous, show_progress)
     with _build_lock(data_dir):
         tmp = Path(tempfile.mkdtemp(prefix=".index-tmp-", dir=data_dir))
         try:
@@ -146,7 +180,8 @@ def build_index(
             manifest = {
                 "format_version": FORMAT_VERSION,
                 "model": {"name": embedder.name, "weights_sha256": embedder.weights_hash, "dim": int(unit_vecs.shape[1])},
-                "corpus": {"folder": str(corpus_dir), "files": {d.path: d.sha256 for d in docs}},
+                "corpus": {"folder": str(corpus_dir), "files": corpus_fingerprint(corpus_dir)},
+                "vocabulary": vocabulary_fingerprint(corpus_dir),
                 "chunker": {"version": CHUNKER_VERSION},
                 "counts": {"documents": len(docs), "chunks": len(chunks), "units": len(units)},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -162,6 +197,44 @@ def build_index(
             raise
     progress(f"Index saved to {data_dir / INDEX_DIRNAME} in {time.perf_counter() - t0:.1f} s.")
     return load_index(data_dir)
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _previous_vectors(data_dir: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the index being replaced, by the hash of the text they embed, so an
+    unchanged document is not embedded again. Empty when there is no usable index or it
+    was built with another model."""
+    try:
+        old = load_index(data_dir)
+    except Exception:  # missing, stale format or damaged: embed everything
+        return {}
+    model = old.manifest.get("model", {})
+    if model.get("name") != embedder.name or model.get("weights_sha256") != embedder.weights_hash:
+        return {}
+    titles = {d: doc.title for d, doc in old.documents.items()}
+    out: dict[str, np.ndarray] = {}
+    for u, v in zip(old.units, old.unit_vectors(), strict=True):
+        out[_text_key(unit_embedding_text(u, titles[u.doc_id]))] = v
+    for c, v in zip(old.chunks, old.chunk_vectors(), strict=True):
+        out[_text_key(chunk_embedding_text(c, titles[c.doc_id]))] = v
+    return out
+
+
+def _embed(embedder: Embedder, texts: list[str], previous: dict[str, np.ndarray], show_progress: bool) -> np.ndarray:
+    keys = [_text_key(t) for t in texts]
+    todo = [i for i, k in enumerate(keys) if k not in previous]
+    fresh = embedder.encode([texts[i] for i in todo], show_progress=show_progress) if todo else None
+    dim = fresh.shape[1] if fresh is not None else (next(iter(previous.values())).shape[0] if previous else 384)
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for j, i in enumerate(todo):
+        out[i] = fresh[j]  # type: ignore[index]
+    for i, k in enumerate(keys):
+        if k in previous:
+            out[i] = previous[k]
+    return out
 
 
 def _fsync(path: Path) -> None:
@@ -226,6 +299,8 @@ def check_fresh(manifest: dict[str, Any], corpus_dir: Path, model_name: str) -> 
         raise IndexStaleError(
             f"The index was built with model {manifest.get('model', {}).get('name')!r}, the settings ask for {model_name!r}. Run: advisor build"
         )
+    if manifest.get("vocabulary", {}) != vocabulary_fingerprint(corpus_dir):
+        raise IndexStaleError("A synonyms file changed since the index was built. Run: advisor build")
     now = corpus_fingerprint(corpus_dir)
     then = manifest.get("corpus", {}).get("files", {})
     if now != then:

@@ -1,8 +1,9 @@
-"""Structure detection: normalised text → headings, bullets, "Key: Value" lines, paragraphs.
+"""The one document structure every converter returns, and the layout rules they share.
 
-Plain-text profiles carry no markup, so headings are recognised by shape: a short line
-that starts with a capital, ends without sentence punctuation and is followed by text.
-Nesting is inferred from layout (see `_assign_levels`); Markdown files say it with `#`.
+A converter (text, Markdown, HTML) turns a file into `Parsed`: the canonical text that
+every offset and citation points into, the title, and a list of `Block`s (headings with
+levels, paragraphs, bullets, "Key: Value" lines, table rows). Everything after the
+converters is format-blind.
 """
 
 from __future__ import annotations
@@ -10,39 +11,59 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-BULLET_RE = re.compile(r"^(?:[-*\u2022\u25aa\u25cf\u2013]|\d{1,2}[.)])\s+(?=\S)")
-KEY_VALUE_RE = re.compile(r"^(?P<key>[A-Z][\w&/' -]{1,40}?):\s+(?P<value>\S.{0,80})$")
-MD_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<title>.+?)\s*#*\s*$")
+BULLET_RE = re.compile(r"^(?:[-*+\u2022\u25aa\u25cf\u2013]|\d{1,2}[.)])\s+(?=\S)")
+KEY_VALUE_RE = re.compile(r"^(?P<key>[A-Z][\w&/'() -]{1,50}?):\s+(?P<value>\S.{0,100})$")
 _END_PUNCT = ".!?:;,"
-MAX_HEADING_WORDS = 10
-MAX_HEADING_CHARS = 80
-
-
-@dataclass(frozen=True)
-class Line:
-    """One non-empty line of normalised text with its character span."""
-
-    number: int  # 1-based line number
-    start: int
-    end: int
-    text: str
+MAX_HEADING_WORDS = 12
+MAX_HEADING_CHARS = 90
 
 
 @dataclass
 class Block:
-    """A structural unit: heading, bullet (one item), key_value or paragraph."""
+    """A structural piece of a document.
+
+    kind: "heading" (with `level`), "paragraph", "bullet" (one list item, marker
+    excluded), "key_value" (a "Key: Value" line) or "row" (one table row, cells
+    separated by tabs). `start`/`end` index `Parsed.text`; `line`/`last_line` are lines
+    of `Parsed.text` (1-based).
+    """
 
     kind: str
-    text: str  # the content, without bullet marker or '#'
+    text: str
     line: int
-    start: int  # offset of `text` in the normalised document
+    start: int
     end: int
-    level: int = 0  # headings only
+    level: int = 0
     section: tuple[str, ...] = field(default_factory=tuple)
-    last_line: int = 0  # the line `text` ends on (paragraphs wrapped over lines in Markdown)
+    last_line: int = 0
+    header: bool = False  # rows: a table's header row
 
     def __post_init__(self) -> None:
         self.last_line = max(self.last_line, self.line)
+
+
+@dataclass
+class Parsed:
+    """A converted file: canonical text, title and structure.
+
+    `source_lines[i]` is the line of the original file that line i+1 of `text` came
+    from; None when the text keeps the file's own lines (text and Markdown).
+    """
+
+    text: str
+    title: str
+    blocks: list[Block]
+    source_lines: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-empty line of text with its character span."""
+
+    number: int  # 1-based
+    start: int
+    end: int
+    text: str
 
 
 def split_lines(text: str) -> list[Line]:
@@ -55,100 +76,23 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
-def _looks_like_heading(line: str) -> bool:
+def heading_shaped(line: str) -> bool:
+    """Short, starts with a capital or digit, no sentence punctuation at the end, not a
+    bullet, a "Key: Value" line or a table row."""
     words = line.split()
     return (
         0 < len(words) <= MAX_HEADING_WORDS
         and len(line) <= MAX_HEADING_CHARS
         and (line[0].isupper() or line[0].isdigit())
         and line[-1] not in _END_PUNCT
+        and "\t" not in line
         and not BULLET_RE.match(line)
         and not KEY_VALUE_RE.match(line)
     )
 
 
-def parse_blocks(text: str, markdown: bool = False) -> list[Block]:
-    """Classify every non-empty line and give each block its section path."""
-    lines = split_lines(text)
-    blocks: list[Block] = []
-    for i, ln in enumerate(lines):
-        md = MD_HEADING_RE.match(ln.text) if markdown else None
-        bullet = BULLET_RE.match(ln.text)
-        if md:
-            title = md.group("title")
-            off = ln.text.index(title, len(md.group("hashes")))
-            blocks.append(Block("heading", title, ln.number, ln.start + off, ln.start + off + len(title), len(md.group("hashes"))))
-        elif bullet:
-            off = bullet.end()
-            blocks.append(Block("bullet", ln.text[off:], ln.number, ln.start + off, ln.end))
-        elif KEY_VALUE_RE.match(ln.text):
-            blocks.append(Block("key_value", ln.text, ln.number, ln.start, ln.end))
-        elif not markdown and i + 1 < len(lines) and _looks_like_heading(ln.text):
-            blocks.append(Block("heading", ln.text, ln.number, ln.start, ln.end))
-        else:
-            blocks.append(Block("paragraph", ln.text, ln.number, ln.start, ln.end))
-    if markdown:
-        blocks = _join_wrapped(blocks, text)
-    else:
-        _assign_levels(blocks)
-    _assign_sections(blocks)
-    return blocks
-
-
-def _join_wrapped(blocks: list[Block], text: str) -> list[Block]:
-    """Markdown separates paragraphs with blank lines, so paragraph lines that follow
-    each other are one paragraph wrapped, not several."""
-    out: list[Block] = []
-    for b in blocks:
-        prev = out[-1] if out else None
-        if prev and prev.kind == b.kind == "paragraph" and b.line == prev.last_line + 1:
-            out[-1] = Block("paragraph", text[prev.start : b.end], prev.line, prev.start, b.end, last_line=b.line)
-        else:
-            out.append(b)
-    return out
-
-
-def _body_after(blocks: list[Block], i: int) -> list[Block]:
-    body = []
-    for b in blocks[i + 1 :]:
-        if b.kind == "heading":
-            break
-        body.append(b)
-    return body
-
-
-def _assign_levels(blocks: list[Block]) -> None:
-    """Give plain-text headings a level of 1 or 2.
-
-    A heading opens a group when the next heading follows it at once, or after one short
-    introductory paragraph and nothing else ("Skill Map" → one line → "Foundational Skills").
-    Headings inside a group are level 2 while their sections are short: at most one
-    paragraph and no "Key: Value" lines. A longer section, or another group opener,
-    is level 1 again.
-    """
-    in_group = False
-    for i, b in enumerate(blocks):
-        if b.kind != "heading":
-            continue
-        body = _body_after(blocks, i)
-        paragraphs = [x for x in body if x.kind == "paragraph"]
-        opens = len(body) == 0 or (
-            len(body) == 1 and body[0].kind == "paragraph" and _sentence_count(body[0].text) <= 2
-        )
-        short = len(paragraphs) <= 1 and not any(x.kind == "key_value" for x in body)
-        if opens:
-            b.level, in_group = 1, True
-        elif in_group and short:
-            b.level = 2
-        else:
-            b.level, in_group = 1, False
-
-
-def _sentence_count(text: str) -> int:
-    return max(1, len(re.findall(r"[.!?](?:\s|$)", text)))
-
-
-def _assign_sections(blocks: list[Block]) -> None:
+def assign_sections(blocks: list[Block]) -> None:
+    """Each block's section path from the headings above it and their levels."""
     path: list[tuple[int, str]] = []
     for b in blocks:
         if b.kind == "heading":
@@ -156,3 +100,31 @@ def _assign_sections(blocks: list[Block]) -> None:
                 path.pop()
             path.append((b.level, b.text))
         b.section = tuple(t for _, t in path)
+
+
+def clean_title(text: str) -> str:
+    return " ".join(text.replace("_", " ").split()).strip(" -:#")
+
+
+def title_from_name(stem: str) -> str:
+    """"imaging-technologist" → "Imaging Technologist"; a trailing code ("-29-1022") goes."""
+    words = re.sub(r"[-_]\d[\d-]*$", "", stem).replace("-", " ").replace("_", " ").split()
+    small = {"and", "or", "of", "the", "in", "for", "a", "an", "to"}
+    return " ".join(w if (i and w in small) else w[:1].upper() + w[1:] for i, w in enumerate(words)) or stem
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)---[ \t]*(?:\n|\Z)", re.S)
+
+
+def front_matter(text: str) -> tuple[dict[str, str], int]:
+    """YAML-style front matter at the top (`---` … `---`): its simple `key: value` pairs
+    and the number of lines it takes (0 when there is none)."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, 0
+    pairs: dict[str, str] = {}
+    for line in m.group("body").split("\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            pairs[key.strip().lower()] = value.strip().strip("'\"")
+    return pairs, m.group(0).count("\n") + (0 if m.group(0).endswith("\n") else 1)

@@ -1,0 +1,274 @@
+"""Which career a question (or a conversation) is about.
+
+Every document is a career. A question names one by its title ("air traffic
+controllers"), a part of a title that joins several ("accountants" in "Accountants and
+Auditors", "licensed practical nurse" in "Licensed Practical and Licensed Vocational
+Nurses"), a synonym that leads to one ("CPA" => accountant), or, weakly, by the title's
+head noun alone ("nurse"). A head noun with a modifier the title does not have
+("registered nurse" beside "Licensed Practical … Nurses") names a career that is not
+loaded, and is reported as such.
+
+    >>> careers = CareerIndex(documents, synonyms)
+    >>> careers.named("what do CPAs earn?").ids
+    ('accountant-auditor',)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from advisor.errors import CareerError
+from advisor.models import Document
+from advisor.text import STOPWORDS, word_form, words
+from advisor.vocabulary.synonyms import Synonyms, phrase_key
+
+_PARTS = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*|\s+&\s+", re.I)
+
+
+@dataclass(frozen=True)
+class Career:
+    id: str
+    title: str
+    names: tuple[tuple[str, ...], ...]  # word sequences (`phrase_key`) that name it, longest first
+    heads: frozenset[str]  # the head nouns of its names (as `word_form`s)
+    modifiers: frozenset[str]  # every other word of its names
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def singular(self) -> str:
+        """"Air Traffic Controllers" → "air traffic controller" (for questions we phrase)."""
+        first = title_parts(self.title)[0]
+        ws = first.split()
+        ws[-1] = singular_word(ws[-1])
+        return " ".join(w if (w.isupper() or w[:-1].isupper()) else w.lower() for w in ws)
+
+
+def singular_word(w: str) -> str:
+    lw = w.lower()
+    if lw.endswith("ies") and len(w) > 4:
+        return w[:-3] + "y"
+    if lw.endswith(("ches", "shes", "sses", "xes")):
+        return w[:-2]
+    if lw.endswith("s") and not lw.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def title_parts(title: str) -> list[str]:
+    """The names a joined title stands for: "Accountants and Auditors" → both;
+    "Licensed Practical and Licensed Vocational Nurses" → both kinds of nurses (an
+    earlier part that is not a plural noun takes the last part's head noun)."""
+    t = re.sub(r"\([^)]*\)", " ", title)
+    parts = [p.strip() for p in _PARTS.split(t) if p and p.strip()]
+    if len(parts) < 2:
+        return [" ".join(t.split())] if t.strip() else [title]
+    head = parts[-1].split()[-1]
+    out = []
+    for p in parts[:-1]:
+        last = p.split()[-1]
+        plural = last.lower().endswith("s") and not last.lower().endswith("ss")
+        out.append(p if plural or last.isupper() else f"{p} {head}")
+    out.append(parts[-1])
+    return out
+
+
+def _career(doc: Document) -> Career:
+    names: set[tuple[str, ...]] = {phrase_key(doc.title)}
+    for part in title_parts(doc.title):
+        names.add(phrase_key(part))
+    names.discard(())
+    heads = frozenset(n[-1] for n in names)
+    modifiers = frozenset(s for n in names for s in n[:-1]) - {word_form(w) for w in STOPWORDS}
+    return Career(doc.doc_id, doc.title, tuple(sorted(names, key=len, reverse=True)), heads, modifiers, doc.aliases)
+
+
+@dataclass(frozen=True)
+class Named:
+    """The careers a text names. `strong`: by a full name; otherwise by a head noun
+    alone. `unknown`: career-like phrases that match no loaded career."""
+
+    ids: tuple[str, ...] = ()
+    strong: bool = False
+    unknown: tuple[str, ...] = ()
+    spans: tuple[tuple[int, int], ...] = field(default=())
+    words: frozenset[str] = frozenset()  # the question's words that named them (`word_form`s)
+
+
+class CareerIndex:
+    """The loaded careers, looked up by id (or alias) and by the names in a text."""
+
+    def __init__(self, documents: Mapping[str, Document], synonyms: Synonyms, openings: Mapping[str, set[tuple[str, ...]]] | None = None,
+                 texts: Iterable[str] = ()) -> None:
+        """`openings`: per career, the first words (`phrase_key`) of its profile's
+        sentences: a kind of worker a profile's sentences open with ("Facilities managers
+        oversee…") is one it describes as its own. `texts`: the profiles' sentences, to
+        know which kinds of workers they speak of ("registered nurses")."""
+        self.careers = {d: _career(doc) for d, doc in documents.items()}
+        self.synonyms = synonyms
+        self.openings = openings or {}
+        self._by_alias = {a: c.id for c in self.careers.values() for a in (c.id, *c.aliases)}
+        self._heads: dict[str, list[str]] = {}
+        for c in self.careers.values():
+            for h in c.heads:
+                self._heads.setdefault(h, []).append(c.id)
+        self._titles = self._display_titles()
+        self._shared_heads = {h for h, ids in self._heads.items() if len(ids) > 1}
+        self.mentions: set[tuple[str, str]] = set()  # (word, head noun) pairs the profiles use
+        for t in texts:
+            forms = phrase_key(t)
+            self.mentions.update((a, b) for a, b in zip(forms, forms[1:], strict=False) if b in self._heads)
+
+    def __len__(self) -> int:
+        return len(self.careers)
+
+    def _display_titles(self) -> dict[str, str]:
+        """Titles, with the id added where two careers share one ("Cooks (cooks-35-2012)")."""
+        count: dict[str, int] = {}
+        for c in self.careers.values():
+            count[c.title.lower()] = count.get(c.title.lower(), 0) + 1
+        return {c.id: c.title if count[c.title.lower()] == 1 else f"{c.title} ({c.id})" for c in self.careers.values()}
+
+    def title(self, career_id: str) -> str:
+        return self._titles[career_id]
+
+    def resolve(self, career: str) -> str:
+        """A career id (or an alias id, or an exact title) → its id; an unknown one raises
+        CareerError listing the closest ids."""
+        key = career.strip()
+        if key in self._by_alias:
+            return self._by_alias[key]
+        for c in self.careers.values():
+            if key.lower() in (c.title.lower(), self._titles[c.id].lower()):
+                return c.id
+        close = [m[0] for m in process.extract(key, list(self._by_alias), scorer=fuzz.WRatio, limit=3, score_cutoff=50)]
+        hint = f" Did you mean: {', '.join(close)}?" if close else ""
+        raise CareerError(f"No career {key!r} is loaded.{hint} GET /api/careers (or `advisor careers`) lists them.")
+
+    def listing(self) -> list[dict[str, str]]:
+        return sorted(({"id": c.id, "title": self._titles[c.id]} for c in self.careers.values()), key=lambda x: x["title"].lower())
+
+    # -- names in a question ----------------------------------------------------------
+    def named(self, text: str) -> Named:
+        """The careers `text` names, with synonyms applied ("CPA" => accountant)."""
+        stems = list(phrase_key(text))
+        found = self._full_names(stems)
+        for m in self.synonyms.matches(text):
+            if not m.rule.explicit:  # "boss, supervisor, manager" is topic vocabulary, not a career's name
+                continue
+            for added in m.added:
+                key = phrase_key(added)
+                found.extend((cid, m.span) for cid in self._ids_named_by(key))
+        if found:
+            ids = tuple(dict.fromkeys(cid for cid, _ in found))
+            spans = tuple(dict.fromkeys(s for _, s in found))
+            return Named(ids, True, (), spans, frozenset(stems[i] for a, b in spans for i in range(a, b)))
+        return self._by_head(stems, text)
+
+    def _ids_named_by(self, key: tuple[str, ...]) -> list[str]:
+        out = [c.id for c in self.careers.values() if key in c.names]
+        if out:
+            return out
+        # a synonym naming a kind of career ("sonographer"): a title holding those words
+        return [c.id for c in self.careers.values() if any(_contains(n, key) for n in c.names) and key[-1] in c.heads]
+
+    def _full_names(self, stems: list[str]) -> list[tuple[str, tuple[int, int]]]:
+        found: list[tuple[str, tuple[int, int]]] = []
+        for c in self.careers.values():
+            full = phrase_key(c.title)
+            for n in c.names:
+                # a one-word part of a longer title ("cooks" in "Chefs and Head Cooks")
+                # names it only when no other career has that head noun
+                if len(n) < 2 and n != full and n[0] in self._shared_heads:
+                    continue
+                at = _find(stems, n)
+                if at >= 0:
+                    found.append((c.id, (at, at + len(n))))
+                    break
+        # a longer name inside which a shorter one was found wins ("medical assistants"
+        # over "assistants")
+        return [(cid, s) for cid, s in found if not any(o != s and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0]) for _, o in found)]
+
+    def _by_head(self, stems: list[str], text: str) -> Named:
+        """Careers named by a head noun ("nurses"), with the words before it fitting the
+        title ("admin services managers", "GED teachers"), or a kind of worker one
+        profile describes as its own ("facilities managers"). A head noun with words
+        before it that fit no title, where the profiles speak of such workers as others
+        ("registered nurses" in the practical nurses' profile), names a career that has
+        no profile here."""
+        ws = words(text)
+        ids: list[str] = []
+        unknown: list[str] = []
+        spans: list[tuple[int, int]] = []
+        strong = False
+        for i, s in enumerate(stems):
+            if s not in self._heads:
+                continue
+            mods = _modifiers_before(ws, stems, i)
+            phrase = tuple(stems[i - len(mods) : i + 1])
+            fits = [cid for cid in self._heads[s] if any(self._modifier_fits(cid, m) for m in mods)] if mods else list(self._heads[s])
+            if mods and not fits:
+                fits = [cid for cid in self._heads[s] if any(o[: len(phrase)] == phrase for o in self.openings.get(cid, ()))]
+            if mods and not fits and (mods[-1], s) in self.mentions:
+                unknown.append(" ".join(ws[i - len(mods) : i + 1]))
+                continue
+            if not fits:  # "pregnant technologists": a head noun with a word that names no career
+                fits = list(self._heads[s])
+                mods = []
+            ids.extend(fits)
+            spans.append((i - len(mods), i + 1))
+            strong = strong or (bool(mods) and len(fits) == 1)
+        ids = list(dict.fromkeys(ids))
+        named = frozenset(stems[i] for a, b in spans for i in range(a, b))
+        return Named(tuple(ids), strong and len(ids) == 1, tuple(dict.fromkeys(unknown)) if not ids else (), tuple(spans), named)
+
+    def _modifier_fits(self, cid: str, m: str) -> bool:
+        """A word before a title's head noun that is one of the title's own words, a
+        short form of one ("admin" for "administrative"), a typo of one, or a synonym of
+        one ("GED" for "equivalency")."""
+        mods = self.careers[cid].modifiers
+        if m in mods:
+            return True
+        if len(m) >= 3 and any(x.startswith(m) for x in mods):
+            return True
+        if len(m) >= 5 and any(abs(len(x) - len(m)) <= 1 and Levenshtein.distance(m, x, score_cutoff=1) <= 1 for x in mods):
+            return True
+        return bool(self.synonyms.related(m) & mods)
+
+    def in_history(self, history: Iterable[str]) -> str | None:
+        """The career the conversation is about: the last one an earlier question named
+        on its own (a single career, by a full name or an unambiguous head noun)."""
+        for q in reversed(list(history)):
+            n = self.named(q)
+            if len(n.ids) == 1:
+                return n.ids[0]
+        return None
+
+
+def _find(seq: list[str], sub: tuple[str, ...]) -> int:
+    n = len(sub)
+    for i in range(len(seq) - n + 1):
+        if tuple(seq[i : i + n]) == sub:
+            return i
+    return -1
+
+
+def _contains(name: tuple[str, ...], key: tuple[str, ...]) -> bool:
+    return _find(list(name), key) >= 0
+
+
+_FILLER = STOPWORDS | {"career", "job", "work"}
+
+
+def _modifiers_before(ws: list[str], stems: list[str], i: int) -> list[str]:
+    """The content words right before position i (at most two), as word forms."""
+    mods: list[str] = []
+    j = i - 1
+    while j >= 0 and len(mods) < 2 and ws[j] not in _FILLER and not ws[j].isdigit():
+        mods.insert(0, stems[j])
+        j -= 1
+    return mods
