@@ -34,11 +34,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--title", help="page title (env ADVISOR_TITLE)")
     p.add_argument("--intro", help="intro text (env ADVISOR_INTRO)")
     p.add_argument("--allow-origin", action="append", dest="origins", help="a site allowed to embed the chat (repeat; env ADVISOR_ALLOWED_ORIGINS, comma-separated)")
+    p.add_argument("--career", help="the career the chat page starts with (env ADVISOR_CAREER; default: all careers)")
     a = p.parse_args(argv)
     try:
         settings = Settings.from_env(
             host=a.host, port=a.port, corpus_dir=a.corpus, data_dir=a.data, title=a.title, intro=a.intro,
-            allowed_origins=tuple(a.origins) if a.origins else None,
+            allowed_origins=tuple(a.origins) if a.origins else None, career=a.career,
         )
         from advisor.web.server import serve
 

@@ -161,10 +161,23 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_careers(args: argparse.Namespace) -> int:
+    """The careers of the index: id and title, one a line (or JSON)."""
+    advisor = _load(args)
+    listing = advisor.careers.listing()
+    if args.json:
+        print(json.dumps({"careers": listing}, ensure_ascii=False, indent=2))
+    else:
+        width = max(len(c["id"]) for c in listing)
+        for c in listing:
+            print(f"{c['id']:<{width}}  {c['title']}")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from advisor.web.server import serve
 
-    settings = _settings(args).with_(host=args.host, port=args.port)
+    settings = _settings(args).with_(host=args.host, port=args.port, career=args.career)
     serve(settings, progress=_progress)
     return EXIT_OK
 
@@ -174,7 +187,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--corpus", type=Path, help="folder of .txt/.md profiles (env ADVISOR_CORPUS; default ./corpus)")
+    common.add_argument("--corpus", type=Path, help="folder of .txt/.md/.html profiles (env ADVISOR_CORPUS; default ./corpus)")
     common.add_argument("--data", type=Path, help="folder for the index (env ADVISOR_DATA; default ./data)")
     common.add_argument("--model", help="sentence-transformers model folder (env ADVISOR_MODEL; default all-MiniLM-L6-v2)")
     common.add_argument("--no-build", action="store_true", help="refuse a missing or stale index instead of building it")
@@ -207,7 +220,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--career", help="pin this career for lines that do not name one in a \"career\" key")
     e.set_defaults(func=cmd_eval)
 
+    c = sub.add_parser("careers", parents=[common], help="list the careers (ids and titles) of the index")
+    c.add_argument("--json", action="store_true", help="print them as JSON")
+    c.set_defaults(func=cmd_careers)
+
     s = sub.add_parser("serve", parents=[common], help="start the chat UI and REST API")
+    s.add_argument("--career", help="the career the chat page starts with (env ADVISOR_CAREER; default: all)")
     s.add_argument("--host", help="interface to listen on (env ADVISOR_HOST; default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (env ADVISOR_PORT; default 7860)")
     s.set_defaults(func=cmd_serve)

@@ -49,6 +49,8 @@ class Route:
     reason: str = ""
     kind: str = "abstain"
     suggestions: tuple[str, ...] = ()
+    passages: tuple[Passage, ...] = ()  # what a search over several careers found
+    missing: tuple[str, ...] = ()
 
 
 class Advisor:
@@ -139,8 +141,8 @@ class Advisor:
         route = self.route(a, pinned, earlier)
         if route.refusal:
             return Answer(question=q, kind=route.kind, text=route.refusal, confidence=0.0, notices=notices, reason=route.reason,
-                          suggestions=route.suggestions, resolved_question=a.dense_text, careers=route.careers,
-                          career_titles=tuple(self.careers.title(c) for c in route.careers))
+                          suggestions=route.suggestions, resolved_question=a.dense_text, careers=route.careers, passages=route.passages,
+                          career_titles=tuple(self.careers.title(c) for c in route.careers), missing=route.missing)
         if route.compare:
             return self._compare(a, route, notices)
         return self._single(a, route.careers[0], notices)
@@ -195,14 +197,15 @@ class Advisor:
             if len(best) >= 6:
                 break
         ranked = sorted(best, key=lambda d: -best[d])
+        passages = tuple(self.retriever.to_passages(s, 10))
         missing = find_gaps(a, self.retriever, among, self.policy, self._drop(a, []), self.synonyms).key
         if missing:
             listed = " or ".join(f"\u201c{w}\u201d" for w in missing)
-            return Route(tuple(ranked[:1]), "search", refusal=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
-                         reason=f"no profile mentions {', '.join(missing)}", suggestions=tuple(self.starter_questions(3)))
+            return Route((), "search", refusal=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
+                         reason=f"no profile mentions {', '.join(missing)}", suggestions=self.suggest_for(s), passages=passages, missing=missing)
         if not ranked or best[ranked[0]] < self.policy.min_total:
-            return Route(tuple(ranked[:1]), "search", refusal=self._not_covered(None), reason="no profile matches well",
-                         suggestions=tuple(self.starter_questions(3)))
+            return Route((), "search", refusal=self._not_covered(None), reason="no profile matches well",
+                         suggestions=self.suggest_for(s), passages=passages)
         lead = ranked[0]
         leads = len(ranked) == 1 or best[lead] - best[ranked[1]] >= DOMINANCE
         if among is None and len(self.careers) > 1:
@@ -213,9 +216,9 @@ class Advisor:
             about_careers = bool(a.matches) or any(w in GENERIC for w in words(a.corrected))
             acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
             if not about_careers and not (acronym and self.retriever.distinctive(a.focus, lead)):
-                return Route(tuple(ranked[:1]), "search", refusal=self._not_covered(None), reason="not a question about a career",
-                             suggestions=tuple(self.starter_questions(3)))
-            leads = leads and (about_careers or self.retriever.distinctive(a.focus, lead))
+                return Route((), "search", refusal=self._not_covered(None), reason="not a question about a career",
+                             suggestions=tuple(self.starter_questions(3)), passages=passages)
+            leads = leads and self.retriever.distinctive(a.focus, lead)  # "how much do they earn?": which career?
         if leads:
             return Route((lead,), "search")
         close = [d for d in ranked if best[lead] - best[d] < DOMINANCE][:4] if len(ranked) > 1 else ranked[:1]
@@ -224,7 +227,7 @@ class Advisor:
         listed = ", ".join(titles[:-1]) + f" or {titles[-1]}"
         topic = a.text.rstrip("?!. ")
         return Route(tuple(close), "search", kind="clarify", refusal=f"Which career do you mean: {listed}?", reason="several careers match",
-                     suggestions=tuple(f"{t}: {topic}?" for t in titles))
+                     suggestions=tuple(f"{t}: {topic}?" for t in titles), passages=passages)
 
     # -- answering ------------------------------------------------------------------------
     def _drop(self, a: Analysis, careers: Sequence[str]) -> set[str]:
@@ -340,16 +343,21 @@ class Advisor:
     def starter_questions(self, n: int = 4, career: str | None = None) -> list[str]:
         """Questions for an empty chat, spread evenly over the sections of one career (or
         of the first careers when none is chosen), phrased as a student would ask."""
-        pool = [sq for sq in self._sections if career is None or sq.doc_id == career]
-        if career is None and len(self.careers) > 1:
-            firsts: dict[str, list[str]] = {}
-            for sq in pool:
-                firsts.setdefault(sq.doc_id, []).append(sq.question)
-            return [qs[0] for qs in list(firsts.values())[:n]]
-        if len(pool) <= n:
-            return [sq.question for sq in pool]
-        step = len(pool) / n
-        return [pool[int(i * step)].question for i in range(n)]
+        if career is None and len(self.careers) > 1:  # one each from the first careers, then a second each…
+            per: dict[str, list[str]] = {}
+            for sq in self._sections:
+                per.setdefault(sq.doc_id, []).append(sq.question)
+            spread = [self._spread(qs, min(len(qs), n)) for qs in per.values()]
+            out = [qs[i] for i in range(n) for qs in spread if i < len(qs)]
+            return out[:n]
+        return self._spread([sq.question for sq in self._sections if career is None or sq.doc_id == career], n)
+
+    @staticmethod
+    def _spread(items: list[str], n: int) -> list[str]:
+        if len(items) <= n:
+            return items
+        step = len(items) / n
+        return [items[int(i * step)] for i in range(n)]
 
     def career_intro(self, career: str | None) -> str:
         """"Ask about Imaging Technologists" (or about the careers loaded)."""

@@ -39,8 +39,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     title: str = "Career Advisor"
-    intro: str = "Ask about the career in plain words. Every answer is quoted from the career profile, with numbered sources."
+    intro: str = "Ask in plain words. Every answer is quoted from the career profile, with numbered sources."
     allowed_origins: tuple[str, ...] = ()  # other sites allowed to embed the chat
+    career: str = ""  # the career the chat page starts with ("" = all careers)
     concurrency: int = 4
     queue_size: int = 64
 
@@ -55,6 +56,7 @@ class Settings:
         "title": "ADVISOR_TITLE",
         "intro": "ADVISOR_INTRO",
         "allowed_origins": "ADVISOR_ALLOWED_ORIGINS",
+        "career": "ADVISOR_CAREER",
         "concurrency": "ADVISOR_CONCURRENCY",
         "queue_size": "ADVISOR_QUEUE_SIZE",
     }

@@ -16,6 +16,8 @@ from advisor.models import Answer, Document
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 FIXTURE_CORPUS = TESTS / "data" / "corpus"
+OOH_CORPUS = TESTS / "data" / "ooh"  # two real OOH profiles (public domain), copied unedited
+SHARED_PROFILES = ROOT.parent / "shared" / "profiles"
 REAL_CORPUS = ROOT / "corpus"
 REAL_PROFILE = REAL_CORPUS / "imaging-technologist.txt"
 DEV_SET = ROOT / "eval" / "dev.jsonl"

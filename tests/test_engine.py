@@ -16,15 +16,15 @@ from advisor.question import has_figure
 from advisor.settings import Settings
 
 CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "passages"}
-EXTRAS = {"kind", "suggestions", "notices", "resolved_question", "reason"}
+EXTRAS = {"kind", "suggestions", "notices", "resolved_question", "reason", "career", "careers", "career_title", "missing"}
 
 ANSWERABLE = [
     # (question, doc, a phrase the answer must quote)
-    ("How long does the certificate program at a community college take?", "dental-assistant", "typically lasting 9 to 11 months"),
+    ("How long is the dental assistant certificate program at a community college?", "dental-assistant", "typically lasting 9 to 11 months"),
     ("What does the Pharmacy Technician Certification Board award?", "pharmacy-tech", "awards the CPhT credential after a national exam"),
     ("How much do dental assistants earn?", "dental-assistant", "46,000 dollars a year"),
     ("How much do pharmacy technicians earn per hour?", "pharmacy-tech", "about 19 dollars"),
-    ("What is the stress level?", "dental-assistant", "Stress Level: Low"),
+    ("What stress level do dental assistants have?", "dental-assistant", "Stress Level: Low"),
     ("What are the daily duties of a dental assistant?", "dental-assistant", "Sterilize dental instruments and prepare trays before each procedure"),
 ]
 
@@ -34,7 +34,7 @@ def test_answers_quote_the_right_document(fake_advisor: Advisor, question: str, 
     a = fake_advisor.ask(question)
     assert a.kind == "answer" and not a.abstained
     assert phrase in a.text
-    assert a.citations[0].doc == doc
+    assert a.citations[0].doc == doc and a.careers == (doc,)
     assert 0.5 <= a.confidence <= 1.0
     assert a.suggestions == () and a.reason == ""
     assert_grounded(a, fake_advisor.index.documents)
@@ -61,7 +61,7 @@ def test_off_topic_question_abstains_with_suggestions(fake_advisor: Advisor) -> 
     a = fake_advisor.ask("What is the capital of France?")
     assert a.kind == "abstain" and a.abstained
     assert a.citations == () and a.sentences == ()
-    assert "doesn't cover" in a.text
+    assert "mentions \u201cfrance\u201d" in a.text and a.missing == ("france",)
     assert a.reason and "france" in a.reason
     assert 2 <= len(a.suggestions) <= 3 and len(set(a.suggestions)) == len(a.suggestions)
     assert all(isinstance(s, str) and s.endswith("?") for s in a.suggestions)
@@ -99,7 +99,7 @@ def test_empty_or_wordless_input_is_invalid(fake_advisor: Advisor, raw: str, hin
 @pytest.mark.parametrize("raw", [None, 12345, ["a", "list"], {"question": "x"}])
 def test_non_string_input_never_raises(fake_advisor: Advisor, raw: object) -> None:
     a = fake_advisor.ask(raw)
-    assert a.kind in {"answer", "abstain", "invalid", "smalltalk"}
+    assert a.kind in {"answer", "abstain", "invalid", "smalltalk", "clarify"}
 
 
 def test_script_tag_is_harmless(fake_advisor: Advisor) -> None:
@@ -107,6 +107,7 @@ def test_script_tag_is_harmless(fake_advisor: Advisor) -> None:
     assert "<script" not in a.text.lower()
     assert a.kind in {"abstain", "invalid"}
     b = fake_advisor.ask("<script>alert(1)</script> How much do dental assistants earn?")
+    assert a.kind != "clarify"
     assert b.kind == "answer" and "46,000 dollars" in b.text and "<script" not in b.text
 
 
@@ -180,6 +181,27 @@ def test_history_followup_changes_the_resolved_question(fake_advisor: Advisor) -
     assert_grounded(follow, fake_advisor.index.documents)
 
 
+def test_the_conversation_keeps_its_career(fake_advisor: Advisor) -> None:
+    """"How much do they earn?" names no career: alone, with two careers loaded, the
+    advisor asks which one; after a question about pharmacy technicians it answers
+    about them."""
+    alone = fake_advisor.ask("how much do they earn?")
+    assert alone.kind == "clarify" and alone.abstained and set(alone.careers) == {"dental-assistant", "pharmacy-tech"}
+    assert all(s.endswith("?") for s in alone.suggestions) and len(alone.suggestions) == 2
+    follow = fake_advisor.ask("how much do they earn?", history=["What do pharmacy technicians do?"])
+    assert follow.kind == "answer" and follow.careers == ("pharmacy-tech",)
+    assert "19 dollars" in follow.text and {c.doc for c in follow.citations} == {"pharmacy-tech"}
+    # a career named in the question wins over the conversation's
+    other = fake_advisor.ask("how much do dental assistants earn?", history=["What do pharmacy technicians do?"])
+    assert other.careers == ("dental-assistant",) and "46,000 dollars" in other.text
+
+
+def test_a_clarifying_suggestion_answers(fake_advisor: Advisor) -> None:
+    for s in fake_advisor.ask("how much do they earn?").suggestions:
+        a = fake_advisor.ask(s)
+        assert a.kind == "answer" and len(a.careers) == 1, (s, a.reason)
+
+
 def test_smalltalk_in_history_is_ignored(fake_advisor: Advisor) -> None:
     q = "what about pharmacy technicians?"
     a = fake_advisor.ask(q, history=["How much do dental assistants earn?", "thanks!"])
@@ -187,9 +209,14 @@ def test_smalltalk_in_history_is_ignored(fake_advisor: Advisor) -> None:
     assert a.resolved_question == b.resolved_question and a.text == b.text
 
 
-def test_same_question_same_answer(fake_advisor: Advisor) -> None:
-    q = "Where do pharmacy technicians work?"
-    assert fake_advisor.ask(q) == fake_advisor.ask(q)
+def test_a_reloaded_advisor_gives_the_same_answer(fake_advisor: Advisor) -> None:
+    """Answers depend on the index and the question only: a second Advisor loaded from
+    the same index (no shared cache, no shared state) gives the very same record."""
+    again = Advisor.load(fake_advisor.settings)
+    questions = ["Where do pharmacy technicians work?", "What is the capital of France?", "How much do dental assistants earn?"]
+    assert again is not fake_advisor and not set(again.retriever._cache) & set(questions)
+    for q in questions:
+        assert again.ask(q).to_dict() == fake_advisor.ask(q).to_dict()
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -197,7 +224,7 @@ def test_same_question_same_answer(fake_advisor: Advisor) -> None:
 def test_any_text_gets_a_grounded_reply(fake_advisor: Advisor, raw: str) -> None:
     a = fake_advisor.ask(raw)
     assert isinstance(a, Answer)
-    assert a.kind in {"answer", "abstain", "invalid", "smalltalk"}
+    assert a.kind in {"answer", "abstain", "invalid", "smalltalk", "clarify"}
     if a.kind == "answer":
         assert_grounded(a, fake_advisor.index.documents)
     else:
@@ -223,8 +250,8 @@ def _clerk_corpus(tmp_path: Path, intro: str = "") -> Advisor:
 
 def test_long_list_answer_stays_within_max_words(tmp_path: Path) -> None:
     advisor = _clerk_corpus(tmp_path)
-    a = advisor.ask("What are the daily duties?")
-    assert a.kind == "answer" and a.sentences and all(s.bullet for s in a.sentences)
+    a = advisor.ask("What are the daily duties of a clinic clerk?")
+    assert a.kind == "answer" and sum(s.bullet for s in a.sentences) >= 3
     assert len(a.text.split()) <= advisor.policy.max_words
     assert_grounded(a, advisor.index.documents)
 
@@ -237,6 +264,6 @@ def test_list_with_long_introduction_stays_within_max_words(tmp_path: Path) -> N
         "needing to be reminded by the office manager."
     )
     advisor = _clerk_corpus(tmp_path, intro)
-    a = advisor.ask("What are the daily duties?")
+    a = advisor.ask("What are the daily duties of a clinic clerk?")
     assert a.kind == "answer"
     assert len(a.text.split()) <= advisor.policy.max_words

@@ -112,7 +112,7 @@ class StubAdvisor:
     def __init__(self) -> None:
         self.calls: list[tuple[object, object]] = []
 
-    def ask(self, question: object, history: object = None) -> Answer:
+    def ask(self, question: object, history: object = None, career: str | None = None) -> Answer:
         self.calls.append((question, history))
         return Answer(question=str(question), kind="abstain", text="Sorry", confidence=0.0)
 

@@ -17,6 +17,7 @@ from advisor.question import (
     searchable,
     smalltalk_kind,
 )
+from advisor.vocabulary.synonyms import Synonyms, parse_synonyms
 
 # -- clean_question -----------------------------------------------------------------------
 
@@ -216,18 +217,35 @@ def test_not_followups(text: str) -> None:
     assert not is_followup(text)
 
 
+NO_SYNONYMS = Synonyms([])
+
+
 def test_analyse_reads_a_followup_with_the_earlier_question() -> None:
     vocab = Vocabulary({"associate", "degree", "bachelor", "program", "months", "long"})
-    a = analyse("and the bachelor's?", vocab, previous="how long is the associate degree?")
+    a = analyse("and the bachelor's?", vocab, NO_SYNONYMS, previous="how long is the associate degree?")
     assert a.followup and a.previous == "how long is the associate degree?"
     assert a.figure == "duration"  # carried over: the follow-up names one topic word
     assert "how long is the associate degree?" in a.dense_text
-    alone = analyse("and the bachelor's?", vocab)
+    alone = analyse("and the bachelor's?", vocab, NO_SYNONYMS)
     assert not alone.followup and alone.previous == "" and alone.figure is None
+
+
+def test_a_standalone_question_is_not_folded_into_the_one_before() -> None:
+    vocab = Vocabulary({"boring", "abroad", "work"})
+    a = analyse("Is it a boring job?", vocab, NO_SYNONYMS, previous="can I work abroad? which countries pay more?")
+    assert not a.followup and a.previous == ""
 
 
 def test_analyse_repairs_typos_against_the_corpus_only() -> None:
     vocab = Vocabulary({"certification", "salary", "radiation"}, english=frozenset({"texas"}))
-    a = analyse("is certifcation needed in texas", vocab)
+    a = analyse("is certifcation needed in texas", vocab, NO_SYNONYMS)
     assert a.corrections == {"certifcation": "certification"}
-    assert "texas" in a.unknown and "certification" not in a.unknown
+    assert "texas" in a.topical and "certification" in a.topical
+
+
+def test_analyse_applies_synonyms_and_shorthand() -> None:
+    vocab = Vocabulary({"salary", "wage"})
+    syn = Synonyms(parse_synonyms("pay, salary, wage\nrad tech => radiologic technologist\n", "test"))
+    a = analyse("wat is the pay for rad techs", vocab, syn)
+    assert a.corrected.startswith("what is the pay")
+    assert [m.added for m in a.matches] == [("salary", "wage"), ("radiologic technologist",)]

@@ -42,7 +42,7 @@ def _leftovers(data: Path) -> list[str]:
 def test_build_then_load_round_trips(built: tuple[Path, Path]) -> None:
     corpus, data = built
     index = load_index(data)
-    chunks, units = chunk_corpus(load_corpus(corpus))
+    _, chunks, units = chunk_corpus(load_corpus(corpus))
     assert index.units == units
     assert index.chunks == chunks
     assert set(index.documents) == {"dental-assistant", "pharmacy-tech"}
@@ -67,11 +67,45 @@ def test_manifest_describes_the_build(built: tuple[Path, Path]) -> None:
         "pharmacy-tech.md": file_sha256(corpus / "pharmacy-tech.md"),
     }
     assert manifest["chunker"]["version"] == CHUNKER_VERSION
-    chunks, units = chunk_corpus(load_corpus(corpus))
+    _, chunks, units = chunk_corpus(load_corpus(corpus))
     assert manifest["counts"] == {"documents": 2, "chunks": len(chunks), "units": len(units)}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["built_at"])
     assert set(manifest["files"]) == {"documents.json", "chunks.jsonl", "units.jsonl", "units.faiss", "chunks.faiss"}
+    assert set(manifest["vocabulary"]) == {"synonyms.txt"}  # the general file; this corpus has none of its own
 
+
+def test_a_synonyms_file_in_the_corpus_makes_the_index_stale(built: tuple[Path, Path]) -> None:
+    corpus, data = built
+    check_fresh(read_manifest(data), corpus, FAKE)
+    (corpus / "synonyms.txt").write_text("hygienist, tooth cleaner\n", "utf-8")
+    with pytest.raises(IndexStaleError, match="synonyms"):
+        check_fresh(read_manifest(data), corpus, FAKE)
+    build_index(corpus, data, FakeEmbedder())
+    assert "corpus/synonyms.txt" in read_manifest(data)["vocabulary"]
+    check_fresh(read_manifest(data), corpus, FAKE)
+
+
+def test_a_changed_profile_re_embeds_only_its_changed_text(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus, data = built
+    embedder = FakeEmbedder()
+    seen: list[str] = []
+    real_encode = embedder.encode
+
+    def counting(texts: list[str], show_progress: bool = False) -> object:
+        seen.extend(texts)
+        return real_encode(texts, show_progress)
+
+    monkeypatch.setattr(embedder, "encode", counting)
+    build_index(corpus, data, embedder)
+    assert seen == []  # nothing changed: every vector reused
+    path = corpus / "dental-assistant.txt"
+    path.write_text(path.read_text("utf-8").replace("Steady hands and good eyesight", "Steady hands and sharp eyes"), "utf-8")
+    index = build_index(corpus, data, embedder)
+    assert [t for t in seen if "Steady hands" in t] and all("Steady hands" in t or "Useful Skills" in t for t in seen)
+    assert len(seen) <= 2  # the changed bullet and its list
+    # the index is the same as one built from scratch
+    fresh = build_index(corpus, data.parent / "fresh", FakeEmbedder())
+    assert (index.unit_vectors() == fresh.unit_vectors()).all() and (index.chunk_vectors() == fresh.chunk_vectors()).all()
 
 def test_missing_index_says_what_to_run(tmp_path: Path) -> None:
     with pytest.raises(IndexMissingError, match="advisor build"):
@@ -217,6 +251,8 @@ def test_crash_while_writing_vectors_keeps_the_previous_index(built: tuple[Path,
 def test_crash_while_embedding_keeps_the_previous_index(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, data = built
     before = read_manifest(data)
+    for path in corpus.iterdir():  # new text everywhere, so that the build has to embed
+        path.write_text(path.read_text("utf-8").replace("and", "as well as"), "utf-8")
     embedder = FakeEmbedder()
     calls = []
     real_encode = embedder.encode
@@ -256,7 +292,7 @@ def test_empty_corpus_folder(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
     (folder / "notes.pdf").write_bytes(b"%PDF")
-    with pytest.raises(CorpusError, match=r"holds no \.txt or \.md file") as info:
+    with pytest.raises(CorpusError, match=r"holds no profile \(a \.txt, \.md or \.html profile\)") as info:
         build_index(folder, tmp_path / "data", FakeEmbedder())
     assert str(folder) in str(info.value)
     assert not (tmp_path / "data" / "index").exists()

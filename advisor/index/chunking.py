@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -25,6 +26,7 @@ from advisor.index.sentences import runin_heading, split_sentences
 from advisor.index.structure import Block, Parsed
 from advisor.models import Chunk, Document, Unit
 
+log = logging.getLogger(__name__)
 CHUNKER_VERSION = "struct-v3"
 PASSAGE_WORDS = 110
 _KINDS = {"bullet": "list", "key_value": "facts", "row": "table"}
@@ -220,13 +222,19 @@ def chunk_document(doc: Document, parsed: Parsed) -> tuple[list[Chunk], list[Uni
     return chunks, units
 
 
-def chunk_corpus(docs: list[tuple[Document, Parsed]]) -> tuple[list[Chunk], list[Unit]]:
-    """Chunks and units of every document, units numbered in source order."""
+def chunk_corpus(loaded: list[tuple[Document, Parsed]]) -> tuple[list[Document], list[Chunk], list[Unit]]:
+    """Chunks and units of every document, units numbered in source order. A document
+    with nothing to quote (only headings) is left out, with a warning."""
+    docs: list[Document] = []
     chunks: list[Chunk] = []
     units: list[Unit] = []
-    for doc, parsed in docs:
+    for doc, parsed in loaded:
         c, u = chunk_document(doc, parsed)
+        if not u:
+            log.warning("skipping %s: no sentence, bullet or table row to quote", doc.path)
+            continue
+        docs.append(doc)
         chunks.extend(c)
         units.extend(u)
     units = [replace(u, position=i) for i, u in enumerate(units)]
-    return chunks, units
+    return docs, chunks, units

@@ -25,14 +25,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from advisor.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError
-from advisor.index.chunking import CHUNKER_VERSION, chunk_document
+from advisor.index.chunking import CHUNKER_VERSION, chunk_corpus
 from advisor.index.corpus import corpus_files, file_sha256, load_corpus
 from advisor.index.embedder import Embedder
 from advisor.models import Chunk, Document, Unit, section_label
@@ -148,21 +148,9 @@ def build_index(
     import faiss
 
     t0 = time.perf_counter()
-    loaded = load_corpus(corpus_dir)
-    docs: list[Document] = []
-    chunks: list[Chunk] = []
-    units: list[Unit] = []
-    for doc, parsed in loaded:
-        c, u = chunk_document(doc, parsed)
-        if not u:
-            log.warning("skipping %s: no sentence, bullet or table row to quote", doc.path)
-            continue
-        docs.append(doc)
-        chunks.extend(c)
-        units.extend(u)
+    docs, chunks, units = chunk_corpus(load_corpus(corpus_dir))
     if not units:
         raise CorpusError(f"Corpus folder {corpus_dir} has no text to index. Add a profile with some sentences.")
-    units = [replace(u, position=i) for i, u in enumerate(units)]
     titles = {d.doc_id: d.title for d in docs}
     progress(f"Chunked {len(docs)} document(s) into {len(chunks)} chunks and {len(units)} sentences/bullets.")
     previous = _previous_vectors(data_dir, embedder)

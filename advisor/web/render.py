@@ -35,11 +35,15 @@ def answer_markdown(answer: Answer) -> str:
     parts: list[str] = [f"_{escape_text(n)}_" for n in answer.notices]
     body: list[str] = []
     for line in answer.text.split("\n"):
+        shown = escape_text(line.replace("\t", " \u00b7 "))  # a table row's cells, apart
         if line.startswith("- "):
-            body.append("- " + escape_text(line[2:]))
-        else:
-            body.append(escape_text(line))
-    parts.append("\n".join(body))
+            body.append("- " + escape_text(line[2:].replace("\t", " \u00b7 ")))
+        else:  # a sentence group, a "Key: Value" fact or a career's label: a paragraph each
+            if body and body[-1].startswith("- "):
+                body.append("")
+            body.append(f"**{shown}**" if len(answer.careers) > 1 and line.endswith(":") and "[" not in line else shown)
+            body.append("")
+    parts.append("\n".join(body).strip())
     if answer.kind == "answer":
         parts.append(f"_{'Quoted from the profile' if answer.confidence_label == 'from the profile' else 'Closest match in the profile'}._")
     elif answer.kind == "abstain" and answer.suggestions:

@@ -104,6 +104,8 @@ def serve(settings: Settings, progress: Callable[[str], None] = print) -> None:
     from advisor.engine import Advisor
 
     advisor = Advisor.load(settings, progress=progress)
+    if settings.career:
+        advisor.careers.resolve(settings.career)  # an unknown career: one line naming the close ones
     app = build_app(advisor, settings)
     progress(f"Chat ready at http://{settings.host}:{settings.port}/  (REST: POST /api/ask, docs: /api/docs). Stop with Ctrl+C.")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -16,9 +16,17 @@ from advisor.web.render import answer_messages, content_text, escape_text, histo
 log = logging.getLogger(__name__)
 
 CSS = """
-#chat { min-height: 360px; }
+#chat { min-height: 240px; }
 #question textarea { font-size: 16px; }  /* 16px stops phones zooming in on focus */
 .advisor-footer { font-size: 0.85em; opacity: 0.8; }
+#intro h1 { margin-bottom: 0.2em; }
+@media (max-width: 480px) {
+  /* a phone: the question box must show on first load, without scrolling */
+  #chat { height: 42vh !important; min-height: 200px; }
+  #intro h1 { font-size: 1.3em; margin: 0; }
+  #intro p { margin: 0.2em 0; font-size: 0.9em; }
+  .advisor-footer { display: none; }
+}
 """
 OOPS = "Sorry, something went wrong on our side. Please try again."
 
@@ -42,13 +50,21 @@ class _Recent:
 
 def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> Any:
     recent = _Recent()
-    starters = advisor.starter_questions(4)
+    careers = advisor.careers.listing()
+    several = len(careers) > 1
+    default = advisor.careers.resolve(settings.career) if settings.career else None
 
-    def chat(question: Any, history: list[dict[str, Any]] | None) -> tuple[Any, list[dict[str, Any]], Any]:
+    def intro(career: str | None) -> str:
+        return f"# {escape_text(settings.title)}\n\n**{escape_text(advisor.career_intro(career))}.** {escape_text(settings.intro)}"
+
+    def examples(career: str | None) -> list[dict[str, str]]:
+        return [{"text": q} for q in advisor.starter_questions(4, career)]
+
+    def chat(question: Any, history: list[dict[str, Any]] | None, career: Any = None) -> tuple[Any, list[dict[str, Any]], Any]:
         history = list(history or [])
         question = question if isinstance(question, str) else ""
         try:
-            answer = advisor.ask(question, history=history_questions(history))
+            answer = advisor.ask(question, history=history_questions(history), career=career or None)
         except Exception:  # the core should not raise; if it does, the student sees a polite line
             log.exception("ask failed")
             return gr.update(), history + [user_message(question), {"role": "assistant", "content": OOPS}], gr.update(visible=False)
@@ -59,13 +75,18 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
         suggestions = list(answer.suggestions) if answer.kind != "answer" else []
         return "", history + [user_message(answer.question or question)] + messages, gr.Dataset(samples=[[q] for q in suggestions], visible=bool(suggestions))
 
-    def pick_example(history: list[dict[str, Any]] | None, evt: gr.SelectData) -> tuple[Any, list[dict[str, Any]], Any]:
+    def pick_example(history: list[dict[str, Any]] | None, career: Any, evt: gr.SelectData) -> tuple[Any, list[dict[str, Any]], Any]:
         value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
-        return chat(value, history)
+        return chat(value, history, career)
 
-    def pick_suggestion(sample: Any, history: list[dict[str, Any]] | None) -> tuple[Any, list[dict[str, Any]], Any]:
+    def pick_suggestion(sample: Any, history: list[dict[str, Any]] | None, career: Any) -> tuple[Any, list[dict[str, Any]], Any]:
         value = sample[0] if isinstance(sample, (list, tuple)) and sample else str(sample or "")
-        return chat(value, history)
+        return chat(value, history, career)
+
+    def pick_career(career: Any) -> tuple[Any, Any, Any]:
+        """A new career: a new conversation, with that career's title and starters."""
+        cid = career or None
+        return gr.update(value=intro(cid)), gr.update(examples=examples(cid), value=[]), gr.Dataset(samples=[], visible=False)
 
     def on_like(history: list[dict[str, Any]] | None, data: gr.LikeData) -> None:
         history = list(history or [])
@@ -82,11 +103,20 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
         feedback.add(bool(data.liked), question, known.text if known else answer_text, citations)
 
     with gr.Blocks(title=settings.title, analytics_enabled=False) as demo:
-        gr.Markdown(f"# {escape_text(settings.title)}\n\n{escape_text(settings.intro)}", elem_id="intro")
+        header = gr.Markdown(intro(default), elem_id="intro")
+        picker = gr.Dropdown(
+            choices=[("All careers", "")] + [(c["title"], c["id"]) for c in careers],
+            value=default or "",
+            label="Career",
+            info="Type to search",
+            filterable=True,
+            elem_id="career",
+            visible=several,
+        )
         chatbot = gr.Chatbot(
             elem_id="chat",
             label="Conversation",
-            examples=[{"text": q} for q in starters],
+            examples=examples(default),
             placeholder="Ask a question, or pick one of these:",
             feedback_options=("Like", "Dislike"),
             buttons=["copy"],
@@ -97,7 +127,7 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
         suggestions = gr.Dataset(
             components=[gr.Textbox(visible=False)],
             samples=[],
-            label="The profile can answer these instead",
+            label="The profiles can answer these instead",
             elem_id="suggestions",
             visible=False,
             type="values",
@@ -116,15 +146,16 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
             )
             send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=72)
         gr.Markdown(
-            "Every answer is quoted word for word from the career profile; open *Sources* to see where. "
-            "If the profile doesn't cover a question, the advisor says so.",
+            "Every answer is quoted word for word from a career profile; open *Sources* to see where. "
+            "If the profiles don't cover a question, the advisor says so.",
             elem_classes=["advisor-footer"],
         )
         outputs = [box, chatbot, suggestions]
-        box.submit(chat, [box, chatbot], outputs, api_name="chat")
-        send.click(chat, [box, chatbot], outputs, api_visibility="private")
-        chatbot.example_select(pick_example, [chatbot], outputs, api_visibility="private")
-        suggestions.click(pick_suggestion, [suggestions, chatbot], outputs, api_visibility="private")
+        box.submit(chat, [box, chatbot, picker], outputs, api_name="chat")
+        send.click(chat, [box, chatbot, picker], outputs, api_visibility="private")
+        chatbot.example_select(pick_example, [chatbot, picker], outputs, api_visibility="private")
+        suggestions.click(pick_suggestion, [suggestions, chatbot, picker], outputs, api_visibility="private")
+        picker.change(pick_career, [picker], [header, chatbot, suggestions], api_visibility="private")
         chatbot.like(on_like, [chatbot], None, api_visibility="private")
     return demo
 

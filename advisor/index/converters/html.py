@@ -46,12 +46,27 @@ def convert_html(raw: bytes, stem: str) -> Parsed:
 
 
 def _text(tag: Any, skip_lists: bool = False) -> str:
+    """The element's words on one line."""
+    return " ".join(_lines(tag, skip_lists)[0].split())
+
+
+def _lines(tag: Any, skip_lists: bool = False) -> tuple[str, list[int]]:
+    """The element's text with its own line breaks kept (so that each sentence of a long
+    paragraph can cite the page line it stands on), and, for each of its lines, how many
+    lines below the element's first line it stands."""
     if skip_lists:  # a list item's own words, not those of the list nested in it
         parts = [t for t in tag.find_all(string=True) if not _inside_nested_list(t, tag)]
         raw = "".join(str(p) for p in parts)
     else:
         raw = tag.get_text("")
-    return " ".join(normalize_text(raw).split())
+    kept: list[str] = []
+    offsets: list[int] = []
+    for i, line in enumerate(raw.split("\n")):
+        line = " ".join(normalize_text(line).split())
+        if line:
+            kept.append(line)
+            offsets.append(i)
+    return "\n".join(kept), offsets
 
 
 def _inside_nested_list(node: Any, item: Any) -> bool:
@@ -97,9 +112,9 @@ def _walk(node: Any, out: list[tuple[str, str, int, int, bool]]) -> None:
             if child.find(("p", "ul", "ol", "table") + tuple(_HEADINGS)):
                 _walk(child, out)
             else:
-                text = _text(child)
-                if text:
-                    out.append(("paragraph", text, line, 0, False))
+                text, offsets = _lines(child)
+                for piece, off in zip(text.split("\n"), offsets, strict=True) if text else ():
+                    out.append(("paragraph" if off == offsets[0] else "continued", piece, line + off, 0, False))
         elif name == "br" or name == "hr":
             continue
         else:  # inline element directly in a container: its text is a paragraph of its own
@@ -125,7 +140,11 @@ def _assemble(pieces: list[tuple[str, str, int, int, bool]], page_title: str, st
         last_line = max(line, last_line)
         source.append(line or last_line)
         n = len(lines)
-        blocks.append(Block(kind, text, n, start, start + len(text), level, header=header))
+        if kind == "continued" and blocks and blocks[-1].kind == "paragraph":  # the next line of the same paragraph
+            prev = blocks[-1]
+            blocks[-1] = Block("paragraph", prev.text + "\n" + text, prev.line, prev.start, start + len(text), last_line=n)
+        else:
+            blocks.append(Block("paragraph" if kind == "continued" else kind, text, n, start, start + len(text), level, header=header))
         pos += len(prefix) + len(text) + 1
     assign_sections(blocks)
     return Parsed("\n".join(lines), clean_title(title) or title_from_name(stem), blocks, tuple(source))

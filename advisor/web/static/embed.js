@@ -6,7 +6,8 @@
  * It talks to POST /api/ask on the server it was loaded from, keeps the conversation's
  * questions for follow-ups, and renders everything with textContent (no HTML from answers).
  * Options (data-* on the script tag): data-target (CSS selector; default: right after the
- * script), data-title, data-height (CSS length, default 480px).
+ * script), data-career (a career id from GET /api/careers: answer about that career only),
+ * data-title (default: "Ask about <the career>"), data-height (CSS length, default 480px).
  */
 (function () {
   "use strict";
@@ -14,6 +15,7 @@
   if (!script) { return; }
   var src = new URL(script.src, document.baseURI);
   var base = src.href.replace(/\/embed\.js(?:[?#].*)?$/, "");
+  var career = script.getAttribute("data-career") || "";
   var title = script.getAttribute("data-title") || "Career Advisor";
   var height = script.getAttribute("data-height") || "480px";
   var host = script.getAttribute("data-target") ? document.querySelector(script.getAttribute("data-target")) : null;
@@ -76,7 +78,7 @@
     String(rec.answer || "").split("\n").forEach(function (line) {
       if (line.indexOf("- ") === 0) {
         if (!list) { list = el("ul"); box.appendChild(list); }
-        list.appendChild(el("li", {}, line.slice(2)));
+        list.appendChild(el("li", {}, line.slice(2).replace(/\t/g, " · ")));
       } else { list = null; box.appendChild(el("p", {}, line)); }
     });
     if (!rec.abstained) {
@@ -107,7 +109,7 @@
     input.value = ""; send.disabled = true;
     fetch(base + "/api/ask", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question: question, history: earlier })
+      body: JSON.stringify(career ? { question: question, history: earlier, career: career } : { question: question, history: earlier })
     }).then(function (r) {
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.json();
@@ -117,7 +119,10 @@
   }
 
   form.addEventListener("submit", function (ev) { ev.preventDefault(); ask(input.value); });
-  fetch(base + "/api/starters").then(function (r) { return r.ok ? r.json() : { questions: [] }; }).then(function (d) {
+  fetch(base + "/api/starters" + (career ? "?career=" + encodeURIComponent(career) : "")).then(function (r) {
+    return r.ok ? r.json() : { questions: [] };
+  }).then(function (d) {
+    if (!script.getAttribute("data-title") && d.intro) { head.textContent = d.intro; w.setAttribute("aria-label", d.intro); }
     if (!log.childNodes.length && d.questions && d.questions.length) {
       var box = el("div", { "class": "a" });
       box.appendChild(el("p", {}, "Try one of these:"));
