@@ -41,7 +41,7 @@ class Policy:
 
     min_dense: float = 0.20
     min_total: float = 0.47
-    rare_zipf: float = 3.0
+    rare_zipf: float = 4.0
     everyday_zipf: float = 5.0
     margin: float = 0.15  # extra sentences must score within this of the best
     aim_words: int = 60
@@ -69,6 +69,8 @@ _NAMES_ASKED = re.compile(
 _HOW_WHY = re.compile(r"^\s*(?:how|why|what should|what do i|can i|could i|should i)\b", re.I)
 _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
 _LIST_KINDS = ("bullet", "row")
+# A sentence that compares: "more … than", "unlike", "whereas", "differ", "-er than".
+_COMPARES = re.compile(r"\b(?:than|unlike|whereas|compared|comparison|differ\w*|versus|vs\.?|while|rather|instead|similar|same as|both)\b", re.I)
 
 
 def confidence(total: float, p: Policy) -> float:
@@ -155,6 +157,9 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         units = [figured[0]] + [u for u in units if u.unit_id != figured[0].unit_id][:1]
     if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
         return Decision((), "the profile names none", min(conf, 0.3))
+    if a.compare and not any(_COMPARES.search(u.text) for u in units):
+        # "what's the difference between MRI and CT?": sentences that name both are not a comparison
+        return Decision((), "the profile does not compare them", min(conf, 0.3))
     if not a.list_question and all(_terse(u, p) for u in units):
         # a bare noun phrase ("Lead aprons and shielding devices") may answer "do they
         # wear lead aprons?", never "what's the difference between MRI and CT?", and

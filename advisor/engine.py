@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.answer import Decision, Policy, cite, confidence, decide, find_gaps, render, section_answer
 from advisor.careers import CareerIndex
@@ -273,8 +273,9 @@ class Advisor:
         extra: list[str] = []
         confidences: list[float] = []
         reasons: list[str] = []
+        each = replace(a, compare=False)  # each part answers its own career; the student compares
         for cid in route.careers:
-            d, s = self._decide(a, cid, route.careers)
+            d, s = self._decide(each, cid, route.careers)
             passages.extend(self.retriever.to_passages(s, 5))
             title = self.careers.title(cid)
             if d.reason:

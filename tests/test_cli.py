@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -141,11 +142,11 @@ def test_batch_crash_leaves_no_partial_output(capsys: pytest.CaptureFixture[str]
     real_ask = Advisor.ask
     calls = []
 
-    def ask_then_fail(self, question, history=None):
+    def ask_then_fail(self, question, history=None, career=None):
         calls.append(question)
         if len(calls) == 2:
             raise RuntimeError("boom")
-        return real_ask(self, question, history)
+        return real_ask(self, question, history, career)
 
     monkeypatch.setattr(Advisor, "ask", ask_then_fail)
     rc, _, err = run(capsys, built, "batch", str(src), "-o", str(out_path))
@@ -165,7 +166,7 @@ def test_batch_survives_a_lone_surrogate(capsys: pytest.CaptureFixture[str], bui
 
 GOLD = [
     {"id": "g1", "question": "How much do dental assistants earn?", "answerable": True, "expect_any": ["46,000 dollars"], "type": "direct"},
-    {"id": "g2", "question": "How long does the certificate program at a community college take?", "answerable": True, "expect_any": ["9 to 11 months"]},
+    {"id": "g2", "question": "How long is the dental assistant certificate program at a community college?", "answerable": True, "expect_any": ["9 to 11 months"]},
     {"id": "g3", "question": "What is the capital of France?", "answerable": False, "expect_any": [], "type": "off_topic"},
 ]
 
@@ -176,7 +177,7 @@ def test_eval_prints_the_metric_table(capsys: pytest.CaptureFixture[str], built:
     assert rc == 0
     for row in ("hit@1 / hit@3 / hit@5", "MRR@10", "answer accuracy", "false abstention", "abstention: off_topic", "grounded citations", "latency p50 / p95 ms"):
         assert row in out
-    assert "answer accuracy            1.0" in out
+    assert re.search(r"^answer accuracy +1\.0$", out, re.M)
 
 
 def test_eval_json(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
