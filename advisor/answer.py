@@ -139,22 +139,24 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         return Decision((), f"the profile never mentions {', '.join(gaps.key)}", min(conf, 0.3), gaps.key)
     if best_dense < p.min_dense or best_total < p.min_total:
         return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {p.min_total:.2f})", conf)
-    units = _list_units(s, r, p) if a.list_question else []
-    if not units:
-        units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
-    figure_units = [u for u in units if has_figure(u.text, a.figure)] if a.figure else []
-    # a figure about what was asked: "what percent of students pass" is not answered by
-    # a percent of earnings (the words asking for the figure, "percent", do not count)
-    about = gaps.anchors - {stem(w) for w in a.figure_words}
-    if figure_units and about and not _anchored(figure_units, about):
-        return Decision((), "the figures the profile gives are about something else", min(conf, 0.3))
-    if a.figure and figure_units:
-        units = [u for u in units if has_figure(u.text, a.figure) or u.unit_id in r.intro_of]  # a number was asked: keep the sentences with one
-    elif a.figure:
-        figured = [r.unit(int(i)) for i in s.rows[:5] if has_figure(r.unit(int(i)).text, a.figure) and s.total[int(i)] >= best_total - p.margin]
-        if not figured:
+    if a.figure:
+        # a number was asked: choose among the sentences that hold one ("how much do they
+        # earn?" is answered by "The median hourly wage … was $20.43", not by what a
+        # median wage is), near enough to the best match
+        near = [int(i) for i in s.rows[:20] if float(s.total[int(i)]) >= best_total - 2 * p.margin and has_figure(r.unit(int(i)).text, a.figure)]
+        if not near:
             return Decision((), "the profile gives no figure for this", min(conf, 0.3))
-        units = [figured[0]] + [u for u in units if u.unit_id != figured[0].unit_id][:1]
+        figured = replace(s, rows=np.array(near, dtype=np.int64))
+        units = _with_list(_prose_units(figured, r, p), figured, r, p)
+        # a figure about what was asked: "what percent of students pass" is not answered by
+        # a percent of earnings (the words asking for the figure, "percent", do not count)
+        about = gaps.anchors - {stem(w) for w in a.figure_words}
+        if about and not _anchored([u for u in units if has_figure(u.text, a.figure)], about):
+            return Decision((), "the figures the profile gives are about something else", min(conf, 0.3))
+    else:
+        units = _list_units(s, r, p) if a.list_question else []
+        if not units:
+            units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
     if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
         return Decision((), "the profile names none", min(conf, 0.3))
     if a.compare and not any(_COMPARES.search(u.text) for u in units):

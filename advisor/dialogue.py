@@ -142,7 +142,10 @@ def section_question(section: tuple[str, ...], title: str, taken: set[str] = fro
         q = f"{heading.rstrip('?')}?"
         if q.lower() not in taken:
             return q
-    return f"Tell me about {heading.lower()} for {names['careers']}."
+    topic = heading.lower()
+    if set(words(topic)) & set(words(names["careers"] + " " + names["career"])):  # the heading names the career itself
+        return f"What should I know about the {topic}?"
+    return f"What should I know about {topic} as {names['a']}?"
 
 
 def section_questions(index: CorpusIndex, careers: CareerIndex) -> list[SectionQuestion]:

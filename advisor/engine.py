@@ -26,7 +26,7 @@ from advisor.models import Answer, AnswerSentence, Citation, Passage
 from advisor.question import GENERIC, Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.settings import Settings
-from advisor.text import stem, word_form, words
+from advisor.text import STOPWORDS, stem, word_form, words
 from advisor.vocabulary.synonyms import load_synonyms
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ class Advisor:
         self._section_of = {question_key(sq.question): sq for sq in self._sections}
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
+        # the words of career questions: those of the vocabulary files ("degree", "pay")
+        self._career_words = (self.synonyms.words() | GENERIC) - STOPWORDS
 
     @staticmethod
     def _title_words(title: str) -> set[str]:
@@ -137,15 +139,14 @@ class Advisor:
         a = analyse(words_only, self.retriever.vocabulary, self.synonyms, resolve_history(earlier))
         own = self._section_of.get(question_key(q))
         if own is not None and (pinned is None or own.doc_id == pinned):  # one of our own starters or suggestions
-            return self._section(a, own.doc_id, own.section, notices)
+            return replace(self._section(a, own.doc_id, own.section, notices), question=q)
         route = self.route(a, pinned, earlier)
         if route.refusal:
             return Answer(question=q, kind=route.kind, text=route.refusal, confidence=0.0, notices=notices, reason=route.reason,
                           suggestions=route.suggestions, resolved_question=a.dense_text, careers=route.careers, passages=route.passages,
                           career_titles=tuple(self.careers.title(c) for c in route.careers), missing=route.missing)
-        if route.compare:
-            return self._compare(a, route, notices)
-        return self._single(a, route.careers[0], notices)
+        answer = self._compare(a, route, notices) if route.compare else self._single(a, route.careers[0], notices)
+        return replace(answer, question=q)  # as typed (cleaned), markup and all: the chat shows it
 
     # -- routing --------------------------------------------------------------------------
     def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:
@@ -213,7 +214,7 @@ class Advisor:
             # "training"); one that speaks of a single career uses a term only a few
             # profiles have ("AT-SAT"). "What's the weather tomorrow?" or "tell me a
             # joke" is neither, however well one profile's words match it.
-            about_careers = bool(a.matches) or any(w in GENERIC for w in words(a.corrected))
+            about_careers = any(w in self._career_words for w in words(a.corrected))
             acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
             if not about_careers and not (acronym and self.retriever.distinctive(a.focus, lead)):
                 return Route((), "search", refusal=self._not_covered(None), reason="not a question about a career",

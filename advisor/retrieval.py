@@ -44,7 +44,7 @@ class Weights:
     followup_own: float = 0.6  # share of the dense score from the follow-up on its own
     followup_bare: float = 0.3  # the same when the follow-up names no topic ("how do I do that?")
     dense_additions: int = 3  # synonym words added to the dense query at most
-    lead: float = 0.03  # bonus of a section's first sentence, which usually says what the section is about
+    lead: float = 0.06  # bonus of a section's first sentence, which usually says what the section is about
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ class Retriever:
         self.weights = weights or Weights()
         self.units = index.units
         self._by_id = {u.unit_id: u for u in self.units}
-        self.bm25 = BM25([unit_lexical_terms(u) for u in self.units])
+        unit_terms = [unit_lexical_terms(u) for u in self.units]
+        self.bm25 = BM25(unit_terms)  # over every career, for questions that name none
         chunk_row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
         seen_sections: set[tuple[str, tuple[str, ...], str]] = set()
         self.lead = np.zeros(len(self.units), dtype=np.float32)
@@ -83,6 +84,9 @@ class Retriever:
         for i, u in enumerate(self.units):
             self.doc_rows.setdefault(u.doc_id, []).append(i)  # type: ignore[arg-type]
         self.doc_rows = {d: np.array(r, dtype=np.int64) for d, r in self.doc_rows.items()}
+        # one BM25 per career: a career's answers do not change when other careers are
+        # loaded beside it (term weights come from its own profile)
+        self.doc_bm25 = {d: BM25([unit_terms[int(i)] for i in rows]) for d, rows in self.doc_rows.items()}
         self.doc_words: dict[str, set[str]] = {}
         corpus_words: set[str] = set()
         for u in self.units:
@@ -158,9 +162,19 @@ class Retriever:
         text = f"{a.corrected} ({', '.join(extra)})" if extra else a.corrected
         return f"{title}: {text}" if title else text
 
-    def lexical_scores(self, a: Analysis, drop: set[str] = frozenset()) -> np.ndarray:  # type: ignore[assignment]
-        """BM25 of the student's words (minus `drop`: the career's own name), plus each
-        synonym rule's best word."""
+    def lexical_scores(self, a: Analysis, drop: set[str] = frozenset(), careers: Sequence[str] | None = None) -> np.ndarray:  # type: ignore[assignment]
+        """BM25 of the student's words (minus `drop`: the careers' own names), plus each
+        synonym rule's best word; within each career of `careers` by its own BM25, or over
+        all units when None."""
+        if careers is None:
+            return self._lexical(a, drop, self.bm25)
+        raw = np.zeros(len(self.units), dtype=np.float32)
+        for c in careers:
+            if c in self.doc_rows:
+                raw[self.doc_rows[c]] = self._lexical(a, drop, self.doc_bm25[c])
+        return raw
+
+    def _lexical(self, a: Analysis, drop: set[str], bm25: BM25) -> np.ndarray:
         w = self.weights
         own: dict[str, float] = {}
         for t in a.focus:
@@ -169,12 +183,12 @@ class Retriever:
         for t in a.context:
             if t not in drop:
                 own[t] = max(own.get(t, 0.0), w.context)
-        raw = self.bm25.scores(own)
+        raw = bm25.scores(own)
         groups: list[tuple[Match, float]] = [(m, w.expansion) for m in a.matches] + [(m, w.expansion * w.context) for m in a.context_matches]
         for m, weight in groups:
             extra = [t for t in dict.fromkeys(terms(" ".join(m.added))) if t not in own and t not in drop]
             if extra:
-                raw = raw + weight * self.bm25.group_scores(extra)
+                raw = raw + weight * bm25.group_scores(extra)
         return raw
 
     def rows_of(self, careers: Sequence[str] | None) -> np.ndarray:
@@ -191,7 +205,7 @@ class Retriever:
         if a.followup:
             vecs.append(self.embed(f"{own_text} {a.previous}"))
         share = self.weights.followup_own if a.focus else self.weights.followup_bare
-        return self.search_vectors(vecs, self.lexical_scores(a, drop), self.rows_of(careers), share)
+        return self.search_vectors(vecs, self.lexical_scores(a, drop, careers), self.rows_of(careers), share)
 
     # -- vector → hits (pure) ------------------------------------------------------------
     def search_vectors(self, vecs: list[np.ndarray], raw: np.ndarray, rows: np.ndarray | None = None, own_share: float = 0.6) -> Scored:

@@ -41,6 +41,7 @@ from advisor.vocabulary.synonyms import synonym_files
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
+EMBEDDING_TEXT = "title-label-v1"  # how a unit is written for the model (unit_embedding_text); a change re-embeds
 INDEX_DIRNAME = "index"
 _FILES = ("documents.json", "chunks.jsonl", "units.jsonl", "units.faiss", "chunks.faiss")
 Progress = Callable[[str], None]
@@ -51,17 +52,15 @@ def _quiet(_: str) -> None:
 
 
 def unit_embedding_text(unit: Unit, doc_title: str) -> str:
-    """What the model sees for a unit: its place in the document (with a table row's
-    caption and header), then its words. The career's title is left out: questions
-    rarely name it the way the title does, and where they do not, a title in every
-    unit would make any question look close to every unit of the career."""
+    """What the model sees for a unit: the career, its place in the document (with a
+    table row's caption and header), then its words."""
     context = f"{unit.context} " if unit.context else ""
-    return f"{unit.label}: {context}{unit.text.replace(chr(9), ' ')}"
+    return f"{doc_title} — {unit.label}: {context}{unit.text.replace(chr(9), ' ')}"
 
 
 def chunk_embedding_text(chunk: Chunk, doc_title: str) -> str:
     label = section_label(chunk.section + ((chunk.topic,) if chunk.topic else ()))
-    return f"{label}: {chunk.text.replace(chr(9), ' ')}"
+    return f"{doc_title} — {label}: {chunk.text.replace(chr(9), ' ')}"
 
 
 @dataclass
@@ -170,7 +169,7 @@ def build_index(
                 "model": {"name": embedder.name, "weights_sha256": embedder.weights_hash, "dim": int(unit_vecs.shape[1])},
                 "corpus": {"folder": str(corpus_dir), "files": corpus_fingerprint(corpus_dir)},
                 "vocabulary": vocabulary_fingerprint(corpus_dir),
-                "chunker": {"version": CHUNKER_VERSION},
+                "chunker": {"version": CHUNKER_VERSION, "embedding_text": EMBEDDING_TEXT},
                 "counts": {"documents": len(docs), "chunks": len(chunks), "units": len(units)},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "build_seconds": round(time.perf_counter() - t0, 3),
@@ -201,6 +200,8 @@ def _previous_vectors(data_dir: Path, embedder: Embedder) -> dict[str, np.ndarra
         return {}
     model = old.manifest.get("model", {})
     if model.get("name") != embedder.name or model.get("weights_sha256") != embedder.weights_hash:
+        return {}
+    if old.manifest.get("chunker", {}).get("embedding_text") != EMBEDDING_TEXT:  # its vectors embed other texts
         return {}
     titles = {d: doc.title for d, doc in old.documents.items()}
     out: dict[str, np.ndarray] = {}
@@ -281,7 +282,7 @@ def check_fresh(manifest: dict[str, Any], corpus_dir: Path, model_name: str) -> 
     folder = manifest.get("corpus", {}).get("folder", "?")
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexStaleError(f"The index has format {manifest.get('format_version')}, this version reads {FORMAT_VERSION}. Run: advisor build")
-    if manifest.get("chunker", {}).get("version") != CHUNKER_VERSION:
+    if manifest.get("chunker", {}).get("version") != CHUNKER_VERSION or manifest.get("chunker", {}).get("embedding_text") != EMBEDDING_TEXT:
         raise IndexStaleError("The index was built with other chunker settings. Run: advisor build")
     if manifest.get("model", {}).get("name") != model_name:
         raise IndexStaleError(

@@ -119,6 +119,36 @@ def web_advisor(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 @pytest.fixture(scope="session")
+def careers_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three careers: the imaging profile (with its synonyms) and two real OOH profiles."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("careers") / "corpus"
+    shutil.copytree(CORPUS, folder)
+    for f in (REPO / "tests" / "data" / "ooh").glob("*.txt"):
+        shutil.copy(f, folder / f.name)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def careers_advisor(careers_corpus: Path, tmp_path_factory: pytest.TempPathFactory, web_advisor: Any) -> Any:
+    from advisor import Advisor, Settings
+
+    return Advisor.load(Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-data")), embedder=web_advisor.embedder)
+
+
+@pytest.fixture(scope="session")
+def careers_app(careers_advisor: Any, careers_corpus: Path, tmp_path_factory: pytest.TempPathFactory, page_origin: str) -> Iterator[AppServer]:
+    """The app over three careers, the widget page's origin allowed."""
+    from advisor import Settings
+
+    settings = Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-app"), allowed_origins=(page_origin,))
+    server = AppServer(careers_advisor, settings).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def make_settings(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
     """Settings for one app: its own data folder (feedback DB), given allowed origins."""
     from advisor import Settings

@@ -69,8 +69,8 @@ def test_follow_up_uses_history(client: TestClient) -> None:
     alone = client.post("/api/ask", json={"question": "and the bachelor's?"}).json()
     rec = client.post("/api/ask", json={"question": "and the bachelor's?", "history": ["how long is the associate degree?"]}).json()
     assert rec["abstained"] is False
-    assert "bachelor" in rec["answer"].lower()
-    assert rec["answer"] != alone["answer"]
+    assert "four-year bachelor's programs" in rec["answer"]  # how long: from the earlier question
+    assert "four-year" not in alone["answer"] and "how long" not in alone["resolved_question"]
 
 
 @pytest.mark.parametrize("question", ["", "   "])
@@ -111,8 +111,34 @@ def test_health(client: TestClient) -> None:
     assert h["model"] == "all-MiniLM-L6-v2"
 
 
-def test_starters(client: TestClient, web_advisor: Any) -> None:
-    assert client.get("/api/starters").json() == {"questions": web_advisor.starter_questions(4)}
+def test_starters_are_student_questions_the_profile_answers(client: TestClient) -> None:
+    body = client.get("/api/starters").json()
+    assert body["intro"] == "Ask about Imaging Technologists" and body["career"] is None
+    questions = body["questions"]
+    assert len(questions) == 4 and len(set(questions)) == 4
+    for q in questions:
+        assert q.endswith("?") and "profile" not in q.lower(), q
+        rec = client.post("/api/ask", json={"question": q}).json()
+        assert rec["kind"] == "answer" and rec["citations"], (q, rec["reason"])
+
+
+def test_careers_and_a_pinned_career(client: TestClient) -> None:
+    assert client.get("/api/careers").json() == {"careers": [{"id": "imaging-technologist", "title": "Imaging Technologist"}]}
+    body = client.get("/api/starters", params={"career": "imaging-technologist"}).json()
+    assert body["career"] == "imaging-technologist" and len(body["questions"]) == 4
+    rec = client.post("/api/ask", json={"question": "how long is the associate degree?", "career": "imaging-technologist"}).json()
+    assert rec["career"] == "imaging-technologist" and rec["career_title"] == "Imaging Technologist"
+
+
+@pytest.mark.parametrize("path", ["/api/ask", "/api/starters"])
+def test_an_unknown_career_is_a_404_naming_the_close_ones(client: TestClient, path: str) -> None:
+    if path == "/api/ask":
+        r = client.post(path, json={"question": "how long is school?", "career": "imaging-technologst"})
+    else:
+        r = client.get(path, params={"career": "imaging-technologst"})
+    assert r.status_code == 404
+    detail = r.json()["detail"]
+    assert "imaging-technologst" in detail and "Did you mean: imaging-technologist" in detail
 
 
 def test_openapi_and_docs(client: TestClient) -> None:
@@ -209,7 +235,7 @@ def test_gradio_api_lists_chat_and_no_feedback_endpoint(client: TestClient) -> N
     assert list(info["named_endpoints"]) == ["/chat"]
     assert not info["unnamed_endpoints"]
     params = [p["parameter_name"] for p in info["named_endpoints"]["/chat"]["parameters"]]
-    assert params == ["question", "history"]
+    assert params == ["question", "history", "career"]
     listed = str(info).lower()
     assert "like" not in listed.replace("likely", "") and "feedback" not in listed
 

@@ -26,9 +26,9 @@ def test_gradio_client_chat(live_app: Any) -> None:
     client = Client(live_app.url + "/", verbose=False)
     api = client.view_api(return_format="dict", print_info=False)
     assert list(api["named_endpoints"]) == ["/chat"]
-    assert [p["parameter_name"] for p in api["named_endpoints"]["/chat"]["parameters"]] == ["question", "history"]
+    assert [p["parameter_name"] for p in api["named_endpoints"]["/chat"]["parameters"]] == ["question", "history", "career"]
 
-    box, history, _suggestions = client.predict("how long is the associate degree program?", [], api_name="/chat")
+    box, history, _suggestions = client.predict("how long is the associate degree program?", [], "", api_name="/chat")
     assert box == ""  # the question box is cleared
     roles = [m["role"] for m in history]
     assert roles == ["user", "assistant", "assistant"]
@@ -37,12 +37,12 @@ def test_gradio_client_chat(live_app: Any) -> None:
     assert re.fullmatch(r"Sources \(\d+\)", history[2]["metadata"]["title"])
 
     # the history the client got back is accepted as context for a follow-up
-    _box, history2, _ = client.predict("and the bachelor's?", history, api_name="/chat")
+    _box, history2, _ = client.predict("and the bachelor's?", history, "", api_name="/chat")
     assert len(history2) == len(history) + 3
-    assert "bachelor" in unescape_text(_text(history2[-2]["content"])).lower()
+    assert "four-year bachelor's programs" in unescape_text(_text(history2[-2]["content"]))  # the length, from the history
 
     # an empty question changes nothing (no bubble, no error)
-    _box, history3, _ = client.predict("   ", history2, api_name="/chat")
+    _box, history3, _ = client.predict("   ", history2, "", api_name="/chat")
     assert len(history3) == len(history2)
 
 
