@@ -35,7 +35,7 @@ class Policy:
     - figures: a question that asks for a number ("pass rate", "how much", "how long") is
       answered only by a sentence that holds one.
     - names: "which colleges/companies…" is answered only by a sentence that names one.
-    - a bare noun phrase ("Magnetic Resonance Imaging (MRI) machines") is never a whole
+    - a bare noun phrase ("Welding torches") is never a whole
       answer to a question that does not ask for a list.
     """
 
@@ -141,7 +141,7 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {p.min_total:.2f})", conf)
     if a.figure:
         # a number was asked: choose among the sentences that hold one ("how much do they
-        # earn?" is answered by "The median hourly wage … was $20.43", not by what a
+        # earn?" is answered by "The median wage … was $41,000", not by what a
         # median wage is), near enough to the best match
         near = [int(i) for i in s.rows[:20] if float(s.total[int(i)]) >= best_total - 2 * p.margin and has_figure(r.unit(int(i)).text, a.figure)]
         if not near:
@@ -163,7 +163,7 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         # "what's the difference between MRI and CT?": sentences that name both are not a comparison
         return Decision((), "the profile does not compare them", min(conf, 0.3))
     if not a.list_question and all(_terse(u, p) for u in units):
-        # a bare noun phrase ("Lead aprons and shielding devices") may answer "do they
+        # a bare noun phrase ("Steel-toed boots") may answer "do they
         # wear lead aprons?", never "what's the difference between MRI and CT?", and
         # never with high confidence
         if a.compare:
@@ -197,7 +197,7 @@ def _same(a: Unit, b: Unit) -> bool:
 
 def _prose_units(s: Scored, r: Retriever, p: Policy, how_or_why: bool = False) -> list[Unit]:
     """The best unit, then neighbours in score within the margin and the word budget.
-    A bare noun-phrase bullet ("Magnetic Resonance Imaging (MRI)") says little on its
+    A bare noun-phrase bullet ("Welding torches") says little on its
     own, so the best sentence within twice the margin joins it."""
     top = int(s.rows[0])
     best = float(s.total[top])

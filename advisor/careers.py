@@ -2,10 +2,9 @@
 
 Every document is a career. A question names one by its title ("air traffic
 controllers"), a part of a title that joins several ("accountants" in "Accountants and
-Auditors", "licensed practical nurse" in "Licensed Practical and Licensed Vocational
-Nurses"), a synonym that leads to one ("CPA" => accountant), or, weakly, by the title's
+Auditors", "pastry chef" in "Pastry and Sauce Chefs"), a synonym that leads to one ("CPA" => accountant), or, weakly, by the title's
 head noun alone ("nurse"). A head noun with a modifier the title does not have
-("registered nurse" beside "Licensed Practical … Nurses") names a career that is not
+("registered nurse" beside "Practical … Nurses") names a career that is not
 loaded, and is reported as such.
 
     >>> careers = CareerIndex(documents, synonyms)
@@ -61,7 +60,7 @@ def singular_word(w: str) -> str:
 
 def title_parts(title: str) -> list[str]:
     """The names a joined title stands for: "Accountants and Auditors" → both;
-    "Licensed Practical and Licensed Vocational Nurses" → both kinds of nurses (an
+    "Pastry and Sauce Chefs" → "pastry chefs", "sauce chefs" (an
     earlier part that is not a plural noun takes the last part's head noun)."""
     t = re.sub(r"\([^)]*\)", " ", title)
     parts = [p.strip() for p in _PARTS.split(t) if p and p.strip()]
@@ -181,7 +180,7 @@ class CareerIndex:
         for c in self.careers.values():
             full = phrase_key(c.title)
             for n in c.names:
-                # a one-word part of a longer title ("cooks" in "Chefs and Head Cooks")
+                # a one-word part of a longer title ("chefs" in "Bakers and Pastry Chefs")
                 # names it only when no other career has that head noun
                 if len(n) < 2 and n != full and n[0] in self._shared_heads:
                     continue

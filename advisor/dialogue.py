@@ -100,8 +100,8 @@ def _matches(phrase: tuple[str, ...], heading: list[str]) -> bool:
 
 
 def career_names(title: str) -> dict[str, str]:
-    """"Air Traffic Controllers" → {"a": "an air traffic controller", "career": "air
-    traffic controller", "careers": "air traffic controllers"}."""
+    """"Elevator Inspectors" → {"a": "an elevator inspector", "career": "elevator
+    inspector", "careers": "elevator inspectors"}."""
     first = title_parts(title)[0].split()
     keep = [w if (w.isupper() or w[:-1].isupper()) else w.lower() for w in first]
     one = keep[:-1] + [singular_word(keep[-1])]

@@ -1,12 +1,12 @@
 """Structure → chunks (paragraph passages, lists, tables, fact lines) and units (the
 sentences, bullets, table rows and "Key: Value" lines an answer can quote).
 
-- Paragraphs are split into sentences; a run-in heading inside one ("Education. The
-  FAA sets…", "Math skills. Controllers must…") is structure: it becomes the `topic` of
+- Paragraphs are split into sentences; a run-in heading inside one ("Education. Most
+  welders…", "Math skills. Welders must…") is structure: it becomes the `topic` of
   the sentences after it and is never a unit. Long paragraphs are cut into passages of
   about `PASSAGE_WORDS` words, so each chunk fits the embedding model's window.
 - A table row is a unit carrying its caption and header row as `context` ("The largest
-  employers of actors were as follows: … Self-employed workers 24%").
+  employers were as follows: … Shipyards 12%").
 - A sentence repeated within a document (a page summary repeats its body) is one unit
   with every other place it stands in `also`; it is indexed once and quoted once.
 

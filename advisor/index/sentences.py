@@ -2,7 +2,7 @@
 
 Chosen by its score on a gold set cut from real profiles (`eval/splitting.jsonl`,
 `python eval/splitters.py`): it splits sentences that a scraper glued together
-("…or hospitals.Employers typically…"), and does not split abbreviations ("U.S.
+("…at shipyards.Welders often…"), and does not split abbreviations ("U.S.
 citizen", "e.g.", "Ph.D."), initials or figures ("$20.43", "3.5 percent").
 """
 
@@ -58,7 +58,7 @@ def _is_boundary(text: str, start: int, m: re.Match[str]) -> bool:
     low = token.lower().lstrip("(\"'")
     dotted = "." in low and bool(_INITIALS.match(low))
     if glued:
-        # "hospitals.Employers", "by OSHA.Decommissioning": a word glued to the next
+        # "shipyards.Welders", "by OSHA.Most": a word glued to the next
         # sentence; after "Ph.D" or "U.S" only when a typical first word follows
         if dotted or low in _NAME_PART:
             return next_word.lower() in _STARTERS
@@ -84,9 +84,9 @@ _MAX_RUNIN_WORDS = 6
 
 
 def runin_heading(piece: str) -> tuple[str, ...] | None:
-    """The labels of a run-in heading ("Education." → ("Education",); "Important
-    Qualities: Communication skills." → ("Important Qualities", "Communication skills")),
-    or None when `piece` is a sentence. The caller checks that text follows it."""
+    """The labels of a run-in heading ("Education." → ("Education",); "Key Traits:
+    Steady hands." → ("Key Traits", "Steady hands")), or None when `piece` is a
+    sentence. The caller checks that text follows it."""
     body = piece.strip()
     if not body.endswith((".", ":")):
         return None

@@ -3,8 +3,8 @@
 Headings are short lines without sentence punctuation that are followed by text; bullets
 start with a marker; "Key: Value" lines are facts; lines holding a tab are table rows.
 The first line is the title when a heading-shaped line is followed by another heading
-or a fact line rather than by prose ("Actors" / "Summary", "Air Traffic Controllers" /
-"Minimum Education Requirements: …"); otherwise the title comes from the file name.
+or a fact line rather than by prose ("Welders" / "Summary", "Welders" /
+"Minimum Education: …"); otherwise the title comes from the file name.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def assign_levels(blocks: list[Block]) -> None:
     """Give plain-text headings a level of 1 or 2, from layout alone.
 
     A heading followed at once by another heading opens a group ("Skills and
-    Qualifications" → "Education Level"; "Summary" → "What Actors Do"): the headings
+    Requirements" → "Schooling"; "Summary" → "What Welders Do"): the headings
     after it are inside while their sections are short (one paragraph at most, no
     facts). A heading followed by one short introductory paragraph opens a weaker
     group ("Skill Map" → "Core competencies…" → "Foundational Skills"), which only
