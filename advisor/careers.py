@@ -23,7 +23,7 @@ from rapidfuzz.distance import Levenshtein
 
 from advisor.errors import CareerError
 from advisor.models import Document
-from advisor.text import STOPWORDS, word_form, words
+from advisor.text import STOPWORDS, stem, word_form, words
 from advisor.vocabulary.synonyms import Synonyms, phrase_key
 
 _PARTS = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s*/\s*|\s+&\s+", re.I)
@@ -117,6 +117,11 @@ class CareerIndex:
                 self._heads.setdefault(h, []).append(c.id)
         self._titles = self._display_titles()
         self._shared_heads = {h for h, ids in self._heads.items() if len(ids) > 1}
+        self._head_stems = {stem(h): h for h in self._heads}  # "engineering" → engineers
+        self._title_word_count: dict[str, int] = {}
+        for c in self.careers.values():
+            for w in c.modifiers:
+                self._title_word_count[w] = self._title_word_count.get(w, 0) + 1
         self.mentions: set[tuple[str, str]] = set()  # (word, head noun) pairs the profiles use
         for t in texts:
             forms = phrase_key(t)
@@ -153,7 +158,8 @@ class CareerIndex:
 
     # -- names in a question ----------------------------------------------------------
     def named(self, text: str) -> Named:
-        """The careers `text` names, with synonyms applied ("CPA" => accountant)."""
+        """The careers `text` names, with synonyms applied ("CPA" => accountant): full
+        names and synonyms first, then head nouns with the words before them."""
         stems = list(phrase_key(text))
         found = self._full_names(stems)
         for m in self.synonyms.matches(text):
@@ -162,11 +168,26 @@ class CareerIndex:
             for added in m.added:
                 key = phrase_key(added)
                 found.extend((cid, m.span) for cid in self._ids_named_by(key))
+        covered = {i for _, (a, b) in found for i in range(a, b)}
+        by_head = self._by_head(stems, text, skip=covered)
         if found:
-            ids = tuple(dict.fromkeys(cid for cid, _ in found))
+            # a name found in full, plus any other career a head noun names precisely
+            # ("an actuary and an insurance agent")
+            extra = [(cid, sp) for cid, sp in zip(by_head.ids, by_head.spans, strict=False) if by_head.strong]
+            found += extra
+            ids = self._one_per_title(dict.fromkeys(cid for cid, _ in found))
             spans = tuple(dict.fromkeys(s for _, s in found))
             return Named(ids, True, (), spans, frozenset(stems[i] for a, b in spans for i in range(a, b)))
-        return self._by_head(stems, text)
+        return by_head
+
+    def _one_per_title(self, ids: Iterable[str]) -> tuple[str, ...]:
+        """Careers that share a title (the same page saved under two names, with small
+        differences) count as one: the first, by id."""
+        out: dict[str, str] = {}
+        for cid in sorted(ids, key=lambda c: (len(c), c)):
+            out.setdefault(self.careers[cid].title.lower(), cid)
+        order = list(ids)
+        return tuple(sorted(out.values(), key=order.index))
 
     def _ids_named_by(self, key: tuple[str, ...]) -> list[str]:
         out = [c.id for c in self.careers.values() if key in c.names]
@@ -192,32 +213,35 @@ class CareerIndex:
         # over "assistants")
         return [(cid, s) for cid, s in found if not any(o != s and o[0] <= s[0] and s[1] <= o[1] and (o[1] - o[0]) > (s[1] - s[0]) for _, o in found)]
 
-    def _by_head(self, stems: list[str], text: str) -> Named:
-        """Careers named by a head noun ("nurses"), with the words before it fitting the
-        title ("admin services managers", "GED teachers"), or a kind of worker one
-        profile describes as its own ("facilities managers"). A head noun with words
-        before it that fit no title, where the profiles speak of such workers as others
-        ("registered nurses" in the practical nurses' profile), names a career that has
-        no profile here."""
+    def _by_head(self, stems: list[str], text: str, skip: set[int] = frozenset()) -> Named:  # type: ignore[assignment]
+        """Careers named by a head noun ("nurses", "engineering" for engineers), with the
+        words before it fitting the title ("admin services managers", "GED teachers"):
+        the careers the words fit best, by how rare the title words they fit are. Or a
+        kind of worker one profile describes as its own ("facilities managers"). A head
+        noun with words before it that fit no title, where the profiles speak of such
+        workers as others ("registered nurses" in the practical nurses' profile), names
+        a career that has no profile here."""
         ws = words(text)
         ids: list[str] = []
         unknown: list[str] = []
         spans: list[tuple[int, int]] = []
         strong = False
         for i, s in enumerate(stems):
-            if s not in self._heads:
+            head = s if s in self._heads else self._head_stems.get(stem(s))
+            if head is None or i in skip:
                 continue
             mods = _modifiers_before(ws, stems, i)
             phrase = tuple(stems[i - len(mods) : i + 1])
-            fits = [cid for cid in self._heads[s] if any(self._modifier_fits(cid, m) for m in mods)] if mods else list(self._heads[s])
+            fits = self._best_fits(self._heads[head], mods) if mods else list(self._heads[head])
             if mods and not fits:
-                fits = [cid for cid in self._heads[s] if any(o[: len(phrase)] == phrase for o in self.openings.get(cid, ()))]
-            if mods and not fits and (mods[-1], s) in self.mentions:
+                fits = [cid for cid in self._heads[head] if any(o[: len(phrase)] == phrase for o in self.openings.get(cid, ()))]
+            if mods and not fits and (mods[-1], head) in self.mentions:
                 unknown.append(" ".join(ws[i - len(mods) : i + 1]))
                 continue
             if not fits:  # "pregnant technologists": a head noun with a word that names no career
-                fits = list(self._heads[s])
+                fits = list(self._heads[head])
                 mods = []
+            fits = list(self._one_per_title(fits))
             ids.extend(fits)
             spans.append((i - len(mods), i + 1))
             strong = strong or (bool(mods) and len(fits) == 1)
@@ -225,18 +249,36 @@ class CareerIndex:
         named = frozenset(stems[i] for a, b in spans for i in range(a, b))
         return Named(tuple(ids), strong and len(ids) == 1, tuple(dict.fromkeys(unknown)) if not ids else (), tuple(spans), named)
 
-    def _modifier_fits(self, cid: str, m: str) -> bool:
-        """A word before a title's head noun that is one of the title's own words, a
-        short form of one ("admin" for "administrative"), a typo of one, or a synonym of
-        one ("GED" for "equivalency")."""
+    def _best_fits(self, candidates: list[str], mods: list[str]) -> list[str]:
+        """The careers whose titles the words before the head noun fit best: each word
+        scores by the rarest title word it fits ("GED" fits "equivalency", found in one
+        title, better than "high school", found in several)."""
+        scores: dict[str, float] = {}
+        for cid in candidates:
+            score = 0.0
+            for m in mods:
+                fitted = self._fitted(cid, m)
+                if fitted:
+                    score += max(1.0 / self._title_word_count.get(x, 1) for x in fitted)
+            if score:
+                scores[cid] = score
+        if not scores:
+            return []
+        best = max(scores.values())
+        return [cid for cid in candidates if scores.get(cid, 0.0) >= best - 1e-9]
+
+    def _fitted(self, cid: str, m: str) -> set[str]:
+        """The title words a word before the head noun fits: the word itself, a word it
+        is a short form of ("admin" for "administrative"), a typo of, or a synonym of
+        ("GED" for "equivalency")."""
         mods = self.careers[cid].modifiers
         if m in mods:
-            return True
-        if len(m) >= 3 and any(x.startswith(m) for x in mods):
-            return True
-        if len(m) >= 5 and any(abs(len(x) - len(m)) <= 1 and Levenshtein.distance(m, x, score_cutoff=1) <= 1 for x in mods):
-            return True
-        return bool(self.synonyms.related(m) & mods)
+            return {m}
+        short = {x for x in mods if len(m) >= 3 and x.startswith(m)}
+        if short:
+            return short
+        typo = {x for x in mods if len(m) >= 5 and abs(len(x) - len(m)) <= 1 and Levenshtein.distance(m, x, score_cutoff=1) <= 1}
+        return typo or (self.synonyms.related(m) & mods)
 
     def in_history(self, history: Iterable[str]) -> str | None:
         """The career the conversation is about: the last one an earlier question named

@@ -185,8 +185,8 @@ _POINTING = frozenset({"that", "there", "those", "these", "them", "such", "then"
 
 
 GENERIC = word_list(GENERIC_WORDS)
-# Verbs that carry no topic of their own ("how long does it take?")
-_LIGHT = frozenset("take takes taking took make makes making made do does doing done get gets getting got have has having give gives".split())
+# Nouns for the career itself: "it" in a question that holds one refers to it
+_CAREER_NOUNS = frozenset("job jobs career careers work profession field occupation role".split())
 
 
 def content_words(text: str) -> list[str]:
@@ -204,7 +204,9 @@ def is_followup(text: str) -> bool:
     toks = set(re.findall(r"[a-z']+", text.lower()))
     if toks & _POINTING:
         return len(topical) <= 3
-    return bool(toks & {"it", "this"}) and not [w for w in topical if w not in _LIGHT]
+    if not toks & {"it", "this"} or toks & _CAREER_NOUNS:  # "is it a boring job?": "it" is the job
+        return False
+    return len(topical) <= 2
 
 
 def strip_followup_marker(text: str) -> str:
@@ -215,7 +217,11 @@ def strip_followup_marker(text: str) -> str:
 
 SHORTHAND_WORDS = one_way_map(SHORTHAND)
 _YES_NO = re.compile(r"^(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had)\b", re.I)
-_COMPARE = re.compile(r"\b(?:compare\w*|comparison|vs\.?|versus|difference|differences|differ\w*|better|more than|less than|same as|similar)\b", re.I)
+# "difference between A and B", "compare A to B", "A vs B": two things set side by side
+_COMPARE = re.compile(
+    r"\b(?:differences?|compar\w*|similarit\w*)\b.*\b(?:between|and|or|to|with|vs\.?|versus)\b|\b(?:vs\.?|versus)\b|\bbetter\b.*\bor\b|\bmore than\b|\bless than\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -280,15 +286,18 @@ class Vocabulary:
         limit = 1 if len(word) < 7 else 2
         return self._nearest(word, self._by_len, limit)
 
-    @staticmethod
-    def _nearest(word: str, by_len: dict[int, list[str]], limit: int) -> str | None:
-        best: tuple[int, str] | None = None
+    def _nearest(self, word: str, by_len: dict[int, list[str]], limit: int) -> str | None:
+        """The closest word; among equally close ones the most common in English
+        ("lisence" → "license", not "absence"), then the first alphabetically."""
+        best: tuple[int, float, str] | None = None
         for n in range(len(word) - limit, len(word) + limit + 1):
             for cand in by_len.get(n, ()):
                 d = Levenshtein.distance(word, cand, score_cutoff=limit)
-                if d <= limit and (best is None or d < best[0] or (d == best[0] and cand < best[1])):
-                    best = (d, cand)
-        return best[1] if best else None
+                if d <= limit:
+                    key = (d, -zipf(cand), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best else None
 
 
 def zipf(word: str) -> float:
@@ -306,6 +315,9 @@ def repair(text: str, vocab: Vocabulary) -> tuple[str, dict[str, str]]:
         lw = w.lower()
         if re.fullmatch(r"[A-Z]{2,}s", w):  # "CPAs": the acronym's plural
             lw = lw[:-1]
+        if w.isupper() and len(w) > 1:  # "RN" is a nurse, "rn" is "right now": an acronym is never shorthand
+            fixed_words.append(w)
+            continue
         fix = vocab.correct(lw) if lw not in STOPWORDS or lw in SHORTHAND_WORDS else None
         if fix:
             corrections[lw] = fix

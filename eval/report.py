@@ -39,6 +39,7 @@ RUNS = [
     ("imaging-blind pinned", "blind.jsonl", "careers", IMAGING, None),
     ("careers-dev", "careers-dev.jsonl", "careers", None, None),
     ("careers-blind", "careers-blind.jsonl", "careers", None, None),
+    ("careers-dev2, 370 loaded", "careers-dev2.jsonl", "catalogue", None, None),
     ("off-topic, 370 loaded", "*", "catalogue", None, "off_topic"),
 ]
 # off-topic for the imaging profile alone, but a real question once all 370 are loaded

@@ -252,3 +252,39 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
         cli.main(["frobnicate"])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_careers_lists_ids_and_titles(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
+    rc, out, _ = run(capsys, built, "careers")
+    assert rc == 0
+    assert out.splitlines() == ["dental-assistant  Dental Assistant", "pharmacy-tech     Pharmacy Technician"]
+    rc, out, _ = run(capsys, built, "careers", "--json")
+    assert json.loads(out) == {"careers": [{"id": "dental-assistant", "title": "Dental Assistant"}, {"id": "pharmacy-tech", "title": "Pharmacy Technician"}]}
+
+
+def test_ask_with_a_pinned_career(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
+    rc, out, _ = run(capsys, built, "ask", "how much do they earn?", "--career", "pharmacy-tech", "--json")
+    assert rc == 0
+    rec = json.loads(out)
+    assert rec["career"] == "pharmacy-tech" and rec["career_title"] == "Pharmacy Technician" and "19 dollars" in rec["answer"]
+
+
+def test_an_unknown_career_is_one_line_naming_the_close_ones(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
+    rc, out, err = run(capsys, built, "ask", "how much do they earn?", "--career", "pharmacy-technician")
+    assert rc == 1 and out == "" and "Traceback" not in err
+    (line,) = error_lines(err)
+    assert "pharmacy-technician" in line and "Did you mean: pharmacy-tech" in line
+
+
+def test_batch_lines_may_pin_their_career(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
+    src = write_jsonl(built["tmp"] / "in.jsonl", [
+        {"id": "a", "question": "how much do they earn?", "career": "dental-assistant"},
+        {"id": "b", "question": "how much do they earn?", "career": "no-such-career"},
+        {"id": "c", "question": "how much do they earn?"},
+    ])
+    rc, out, _ = run(capsys, built, "batch", str(src), "--career", "pharmacy-tech")
+    assert rc == 0
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert recs[0]["career"] == "dental-assistant" and "46,000" in recs[0]["answer"]
+    assert recs[1]["id"] == "b" and "no-such-career" in recs[1]["error"]
+    assert recs[2]["career"] == "pharmacy-tech"

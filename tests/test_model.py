@@ -96,7 +96,6 @@ def test_uncovered_questions_abstain_with_suggestions(real_advisor: Advisor, que
 @pytest.mark.parametrize(
     ("question", "missing"),
     [
-        ("What magnetic field strength in tesla do MRI scanners use?", "tesla"),
         ("How do I become a dental hygienist?", "hygienist"),
         ("Which colleges in Texas offer radiography?", "texas"),
     ],
@@ -110,7 +109,9 @@ def test_a_word_the_profile_lacks_is_named_in_the_reply(real_advisor: Advisor, q
 
 def test_a_bare_noun_phrase_is_never_a_confident_answer(real_advisor: Advisor) -> None:
     a = real_advisor.ask("What's the difference between MRI and CT?")
-    assert a.abstained or a.confidence < 0.6, a.text
+    assert a.abstained, a.text
+    t = real_advisor.ask("What magnetic field strength in tesla do MRI scanners use?")
+    assert t.abstained, t.text
     b = real_advisor.ask("do they wear lead aprons")
     assert b.kind == "answer" and "Lead aprons" in b.text and b.confidence < 0.6
 
