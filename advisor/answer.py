@@ -64,7 +64,8 @@ class Decision:
 
 
 _NAMES_ASKED = re.compile(
-    r"\b(?:which|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?|brands?|programs?)\b",
+    r"\b(?:which|what|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?|brands?|programs?)\b"
+    r"(?!\s+(?:do|does|should|must|would)\b)",
     re.I,
 )
 _HOW_WHY = re.compile(r"^\s*(?:how|why|what should|what do i|can i|could i|should i)\b", re.I)
@@ -156,7 +157,7 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         # a figure about what was asked: "what percent of students pass" is not answered by
         # a percent of earnings (the words asking for the figure, "percent", do not count)
         about = gaps.anchors - {stem(w) for w in a.figure_words} - _UNITS
-        if about and not _anchored([u for u in units if has_figure(u.text, a.figure)], about):
+        if a.figure in ("rate", "count") and about and not _anchored([u for u in units if has_figure(u.text, a.figure)], about):
             return Decision((), "the figures the profile gives are about something else", min(conf, 0.3))
     else:
         units = _list_units(s, r, p) if a.list_question else []
@@ -181,6 +182,20 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
 
 def _terse(u: Unit, p: Policy) -> bool:
     return u.kind in _LIST_KINDS and len(u.text.split()) <= p.terse_words
+
+
+def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float) -> Decision:
+    """A question about the career as a whole ("what do actors do?"): the profile's
+    opening sentences, which say what the career is."""
+    rows = r.doc_rows.get(doc_id)
+    if rows is None or not len(rows):
+        return Decision((), "the profile has no text", 0.0)
+    units = [r.unit(int(i)) for i in rows]
+    sentences = [u for u in units if u.kind == "sentence"] or units
+    # the sentence that stands first in the text (a page summary's copy counts)
+    first = min(sentences, key=lambda u: min([u.start] + [a[0] for a in u.also]))
+    lede = [first] + [u for u in units if u.chunk_id == first.chunk_id and u.position == first.position + 1 and u.kind == "sentence"]
+    return Decision(tuple(_capped(lede, p.aim_words)), "", conf)
 
 
 def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Decision:

@@ -162,14 +162,20 @@ class CareerIndex:
         names and synonyms first, then head nouns with the words before them."""
         stems = list(phrase_key(text))
         found = self._full_names(stems)
+        vague: list[str] = []  # a synonym that names a kind of career several titles share ("teaching")
         for m in self.synonyms.matches(text):
             if not m.rule.explicit:  # "boss, supervisor, manager" is topic vocabulary, not a career's name
                 continue
             for added in m.added:
-                key = phrase_key(added)
-                found.extend((cid, m.span) for cid in self._ids_named_by(key))
+                ids = self._one_per_title(self._ids_named_by(phrase_key(added)))
+                if len(ids) == 1:
+                    found.append((ids[0], m.span))
+                else:
+                    vague.extend(ids)
         covered = {i for _, (a, b) in found for i in range(a, b)}
         by_head = self._by_head(stems, text, skip=covered)
+        if not found and not by_head.ids and vague:
+            return Named(self._one_per_title(dict.fromkeys(vague)), False)
         if found:
             # a name found in full, plus any other career a head noun names precisely
             # ("an actuary and an insurance agent")

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from advisor.answer import Decision, Policy, cite, confidence, decide, find_gaps, render, section_answer
-from advisor.careers import CareerIndex
+from advisor.answer import Decision, Policy, cite, confidence, decide, find_gaps, overview_answer, render, section_answer
+from advisor.careers import CareerIndex, Named
 from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
 from advisor.index.corpus import corpus_files
@@ -166,6 +166,9 @@ class Advisor:
         if named.ids and named.strong:
             ids = named.ids[:MAX_COMPARED]
             if len(ids) > 1 and not (a.compare or _joined(a.corrected, named.spans)):
+                goal = _goal(a.corrected, named, self.careers)
+                if goal:  # "how long is culinary school if I want to be a baker?": the career to be
+                    return Route((goal,), "named")
                 return self._search(a, ids)  # "do I need to be an EMT to be a firefighter?": one of them answers
             return Route(ids, "named", compare=len(ids) > 1)
         if named.unknown:
@@ -248,6 +251,9 @@ class Advisor:
     def _decide(self, a: Analysis, cid: str, named: Sequence[str]) -> tuple[Decision, Scored]:
         drop = self._drop(a, named)
         s = self.retriever.score(a, [cid], drop)
+        if a.overview and not [t for t in a.focus if t not in drop]:
+            # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
+            return overview_answer(self.retriever, self.policy, cid, confidence(float(s.total[int(s.rows[0])]), self.policy)), s
         gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
         return decide(a, s, self.retriever, self.policy, gaps), s
 
@@ -371,6 +377,22 @@ class Advisor:
 
 
 _JOINERS = frozenset("and or vs versus compared to with than".split())
+_GOAL = re.compile(r"\b(?:be|become|becoming|being|as|work as|career as|job as)\s+(?:an?\s+)?$")
+
+
+def _goal(text: str, named: Named, careers: CareerIndex) -> str | None:
+    """Of several careers named, the one the student wants to be ("… to be a baker")."""
+    from advisor.vocabulary.synonyms import phrase_key
+
+    ws = re.findall(r"\S+", text.lower())
+    forms = phrase_key(text)
+    goals = set()
+    for a, _b in named.spans:
+        before = " ".join(forms[max(0, a - 4) : a]) + " "
+        if _GOAL.search(before):
+            goals.update(cid for cid in named.ids if careers.named(" ".join(forms[a:_b])).ids[:1] == (cid,))
+    del ws
+    return next(iter(goals)) if len(goals) == 1 else None
 
 
 def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:

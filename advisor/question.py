@@ -102,7 +102,8 @@ _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         "money",
         re.compile(
             rf"\bhow much\b.*\b{_MONEY_WORD}|\b{_MONEY_WORD}\b.*\bhow much\b|\b(?:average|median|starting|entry[\s-]level|exact|hourly|yearly|annual|typical)\s+(?:\w+\s+)?{_MONEY_WORD}"
-            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b",
+            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b"
+            r"|\b(?:what|how)\b.*\b(?:pay|salary|salaries|wages?|income|earnings)\b(?!\s+for\b)",
             re.I,
         ),
         re.compile(rf"\$\s?\d|\d[\d,.]*\s?(?:k\b|dollars|usd|per hour|an hour|a year|per year)|\b{_NUM} dollars\b", re.I),
@@ -217,6 +218,8 @@ def strip_followup_marker(text: str) -> str:
 
 SHORTHAND_WORDS = one_way_map(SHORTHAND)
 _YES_NO = re.compile(r"^(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had)\b", re.I)
+# "what do actors do?", "tell me about actuaries": the career itself, once its name is set aside
+_OVERVIEW = re.compile(r"^(?:what(?:'s| is| are)?\b.*\b(?:do|does|is|are)\b|tell me about|describe|explain|what about|what's|whats)\b", re.I)
 # "difference between A and B", "compare A to B", "A vs B": two things set side by side
 _COMPARE = re.compile(
     r"\b(?:differences?|compar\w*|similarit\w*)\b.*\b(?:between|and|or|to|with|vs\.?|versus)\b|\b(?:vs\.?|versus)\b|\bbetter\b.*\bor\b|\bmore than\b|\bless than\b",
@@ -241,6 +244,7 @@ class Analysis:
     marker: bool = False  # the follow-up opens with "and…", "what about…"
     previous: str = ""  # the earlier question this one leans on, if any
     yes_no: bool = False  # "is it…", "can I…"
+    overview: bool = False  # "what do actors do?": shaped like a question about the career as a whole
     compare: bool = False  # "compare…", "…vs…", "difference between…"
     corrections: dict[str, str] = field(default_factory=dict)
     figure_words: tuple[str, ...] = ()  # the words that ask for the figure ("how much", "make")
@@ -364,6 +368,7 @@ def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = ""
         marker=marker,
         previous=previous if followup else "",
         yes_no=bool(_YES_NO.match(own)),
+        overview=bool(_OVERVIEW.match(corrected)) and figure is None and not wants_list(corrected),
         compare=bool(_COMPARE.search(own)),
         corrections=corrections,
     )
