@@ -234,18 +234,23 @@ class CareerIndex:
         strong = False
         for i, s in enumerate(stems):
             head = s if s in self._heads else self._head_stems.get(stem(s))
-            if head is None or i in skip:
+            candidates = self._heads[head] if head is not None else self._short_head(s)
+            if not candidates or i in skip:
                 continue
             mods = _modifiers_before(ws, stems, i)
+            if head is None and not mods:  # a short form alone ("the program", "techs") names nothing
+                continue
             phrase = tuple(stems[i - len(mods) : i + 1])
-            fits = self._best_fits(self._heads[head], mods) if mods else list(self._heads[head])
+            fits = self._best_fits(candidates, mods) if mods else list(candidates)
             if mods and not fits:
-                fits = [cid for cid in self._heads[head] if any(o[: len(phrase)] == phrase for o in self.openings.get(cid, ()))]
-            if mods and not fits and (mods[-1], head) in self.mentions:
+                fits = [cid for cid in candidates if any(o[: len(phrase)] == phrase for o in self.openings.get(cid, ()))]
+            if mods and not fits and head is not None and (mods[-1], head) in self.mentions:
                 unknown.append(" ".join(ws[i - len(mods) : i + 1]))
                 continue
             if not fits:  # "pregnant technologists": a head noun with a word that names no career
-                fits = list(self._heads[head])
+                if head is None:  # a short form alone ("techs") names nothing
+                    continue
+                fits = list(candidates)
                 mods = []
             fits = list(self._one_per_title(fits))
             ids.extend(fits)
@@ -254,6 +259,13 @@ class CareerIndex:
         ids = list(dict.fromkeys(ids))
         named = frozenset(stems[i] for a, b in spans for i in range(a, b))
         return Named(tuple(ids), strong and len(ids) == 1, tuple(dict.fromkeys(unknown)) if not ids else (), tuple(spans), named)
+
+    def _short_head(self, word: str) -> list[str]:
+        """Careers whose head noun starts with `word` ("techs" for technicians and
+        technologists); they are named only when the words before it fit a title."""
+        if len(word) < 4:
+            return []
+        return [cid for h, ids in self._heads.items() if h.startswith(word) and h != word for cid in ids]
 
     def _best_fits(self, candidates: list[str], mods: list[str]) -> list[str]:
         """The careers whose titles the words before the head noun fit best: each word

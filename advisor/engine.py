@@ -173,9 +173,9 @@ class Advisor:
             return Route(ids, "named", compare=len(ids) > 1)
         if named.unknown:
             return self._no_profile(named.unknown, ())
-        if named.ids:  # a head noun shared by several careers ("teachers"): let the search pick
-            return self._search(a, named.ids)
         context = self.careers.in_history(earlier)
+        if named.ids:  # a head noun several careers share ("teachers"): the conversation's, or let the search pick
+            return Route((context,), "history") if context in named.ids else self._search(a, named.ids)
         if context:
             return Route((context,), "history")
         if len(self.careers) == 1:
