@@ -384,14 +384,12 @@ def _goal(text: str, named: Named, careers: CareerIndex) -> str | None:
     """Of several careers named, the one the student wants to be ("… to be a baker")."""
     from advisor.vocabulary.synonyms import phrase_key
 
-    ws = re.findall(r"\S+", text.lower())
     forms = phrase_key(text)
-    goals = set()
+    goals: set[str] = set()
     for a, _b in named.spans:
         before = " ".join(forms[max(0, a - 4) : a]) + " "
         if _GOAL.search(before):
             goals.update(cid for cid in named.ids if careers.named(" ".join(forms[a:_b])).ids[:1] == (cid,))
-    del ws
     return next(iter(goals)) if len(goals) == 1 else None
 
 

@@ -80,10 +80,10 @@ class Retriever:
         self.unit_chunk = np.array([chunk_row[u.chunk_id] for u in self.units], dtype=np.int64)
         self.unit_vecs = index.unit_vectors()
         self.chunk_vecs = index.chunk_vectors()
-        self.doc_rows: dict[str, np.ndarray] = {}
+        rows: dict[str, list[int]] = {}
         for i, u in enumerate(self.units):
-            self.doc_rows.setdefault(u.doc_id, []).append(i)  # type: ignore[arg-type]
-        self.doc_rows = {d: np.array(r, dtype=np.int64) for d, r in self.doc_rows.items()}
+            rows.setdefault(u.doc_id, []).append(i)
+        self.doc_rows = {d: np.array(r, dtype=np.int64) for d, r in rows.items()}
         # one BM25 per career: a career's answers do not change when other careers are
         # loaded beside it (term weights come from its own profile)
         self.doc_bm25 = {d: BM25([unit_terms[int(i)] for i in rows]) for d, rows in self.doc_rows.items()}

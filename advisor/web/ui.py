@@ -57,7 +57,7 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
     def intro(career: str | None) -> str:
         return f"# {escape_text(settings.title)}\n\n**{escape_text(advisor.career_intro(career))}.** {escape_text(settings.intro)}"
 
-    def examples(career: str | None) -> list[dict[str, str]]:
+    def examples(career: str | None) -> list[Any]:
         return [{"text": q} for q in advisor.starter_questions(4, career)]
 
     def chat(question: Any, history: list[dict[str, Any]] | None, career: Any = None) -> tuple[Any, list[dict[str, Any]], Any]:

@@ -39,7 +39,7 @@ def convert_html(raw: bytes, stem: str) -> Parsed:
             tag.decompose()
         elif tag.name in ("header", "footer") and not tag.find("h1"):
             tag.decompose()
-    root = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.find("article") or soup.body or soup
+    root = soup.find("main") or soup.find(True, attrs={"role": "main"}) or soup.find("article") or soup.body or soup
     pieces: list[tuple[str, str, int, int, bool]] = []  # kind, text, source line, level, header
     _walk(root, pieces)
     return _assemble(pieces, page_title, stem)
