@@ -52,6 +52,7 @@ class Policy:
     list_words: int = 100  # a list answer stops adding bullets past this many words
     terse_words: int = 6  # a bullet this short is a noun phrase, not an answer on its own
     terse_confidence: float = 0.55  # …so an answer of such bullets only is a "closest match"
+    terse_gap_zipf: float = 4.7  # …and none at all when the question holds a word (rarer than this) the profile lacks
     confident_total: float = 0.95  # confidence 1.0 at or above this fused score
 
 
@@ -172,6 +173,9 @@ def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps())
         # a bare noun phrase ("Steel-toed boots") may answer a yes/no question ("do they
         # wear protective boots?"), with low confidence; it does not answer "what field
         # strength do their machines use?"
+        lacking = tuple(w for w in gaps.other if zipf(w) < p.terse_gap_zipf)
+        if lacking:  # "can pregnant technologists…?" is not answered by a list of safety gear
+            return Decision((), f"the profile never mentions {', '.join(lacking)}; it only lists related things", min(conf, 0.3), lacking)
         if not a.yes_no:
             return Decision((), "the profile only lists it, without saying more", min(conf, 0.3))
         conf = min(conf, p.terse_confidence)

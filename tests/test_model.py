@@ -98,6 +98,7 @@ def test_uncovered_questions_abstain_with_suggestions(real_advisor: Advisor, que
     [
         ("How do I become a dental hygienist?", "hygienist"),
         ("Which colleges in Texas offer radiography?", "texas"),
+        ("Can pregnant technologists work around radiation?", "pregnant"),
     ],
 )
 def test_a_word_the_profile_lacks_is_named_in_the_reply(real_advisor: Advisor, question: str, missing: str) -> None:
