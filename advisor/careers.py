@@ -38,14 +38,6 @@ class Career:
     modifiers: frozenset[str]  # every other word of its names
     aliases: tuple[str, ...] = ()
 
-    @property
-    def singular(self) -> str:
-        """"Air Traffic Controllers" → "air traffic controller" (for questions we phrase)."""
-        first = title_parts(self.title)[0]
-        ws = first.split()
-        ws[-1] = singular_word(ws[-1])
-        return " ".join(w if (w.isupper() or w[:-1].isupper()) else w.lower() for w in ws)
-
 
 def singular_word(w: str) -> str:
     lw = w.lower()

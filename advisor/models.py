@@ -29,10 +29,6 @@ class Document:
         lines = d.get("source_lines")
         return cls(**{**d, "source_lines": tuple(lines) if lines is not None else None, "aliases": tuple(d.get("aliases", ()))})
 
-    def source_line(self, offset: int) -> int:
-        """The line of the original file that holds `offset` of `text`."""
-        n = self.text.count("\n", 0, offset) + 1
-        return self.source_lines[n - 1] if self.source_lines else n
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from advisor.text import STOPWORDS, stem, word_form, words
+from advisor.text import STOPWORDS, stem, words
 from advisor.vocabulary.files import GENERIC_WORDS, SHORTHAND, word_list
 from advisor.vocabulary.synonyms import Match, Synonyms, one_way_map
 
@@ -373,6 +373,3 @@ def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = ""
         corrections=corrections,
     )
 
-
-def forms_of(text: str) -> list[str]:
-    return [word_form(w) for w in words(text)]

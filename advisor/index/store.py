@@ -79,9 +79,6 @@ class CorpusIndex:
         """Pure vector → (scores, unit rows), best first."""
         return _search(self.unit_index, vec, k)
 
-    def search_chunks(self, vec: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return _search(self.chunk_index, vec, k)
-
     def unit_vectors(self) -> np.ndarray:
         """Every unit's vector, one row a unit (read from the FAISS index once)."""
         return _vectors(self.unit_index)
