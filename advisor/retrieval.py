@@ -246,7 +246,7 @@ class Retriever:
 
 def _intros(index: CorpusIndex) -> dict[str, str]:
     """Sentences that introduce the list or table right after them: unit id → list chunk
-    id ("Actors typically do the following:" → the duty bullets; "The largest employers
+    id ("Welders do these tasks:" → the duty bullets; "The largest employers
     … were as follows:" → the table). The introduction is the last sentence of the
     paragraph before the list, in the same section, when that paragraph is short or
     ends with a colon."""
