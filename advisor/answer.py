@@ -309,7 +309,7 @@ def _with_list(units: list[Unit], s: Scored, r: Retriever, p: Policy) -> list[Un
         return before + [intro] + _in_source_order(_capped(bullets[: p.max_bullets], max(budget, 12)))
     lead = units[0]
     if lead.kind == "row":
-        caption = next((uid for uid, cid in r.intro_of.items() if cid == lead.chunk_id), None)
+        caption = r.intro_for.get(lead.chunk_id)
         rows = [u for u in units if u.kind == "row" and u.chunk_id == lead.chunk_id]
         if caption is not None:
             cap = r.unit_by_id(caption)

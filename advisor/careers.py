@@ -108,6 +108,7 @@ class CareerIndex:
             for h in c.heads:
                 self._heads.setdefault(h, []).append(c.id)
         self._titles = self._display_titles()
+        self._named_cache: dict[str, Named] = {}
         self._shared_heads = {h for h, ids in self._heads.items() if len(ids) > 1}
         self._head_stems = {stem(h): h for h in self._heads}  # "engineering" → engineers
         self._title_word_count: dict[str, int] = {}
@@ -151,7 +152,16 @@ class CareerIndex:
     # -- names in a question ----------------------------------------------------------
     def named(self, text: str) -> Named:
         """The careers `text` names, with synonyms applied ("CPA" => accountant): full
-        names and synonyms first, then head nouns with the words before them."""
+        names and synonyms first, then head nouns with the words before them. Kept per
+        text: one question is looked at while routing and again while searching."""
+        hit = self._named_cache.get(text)
+        if hit is None:
+            if len(self._named_cache) > 4096:
+                self._named_cache.clear()
+            hit = self._named_cache[text] = self._name(text)
+        return hit
+
+    def _name(self, text: str) -> Named:
         stems = list(phrase_key(text))
         found = self._full_names(stems)
         vague: list[str] = []  # a synonym that names a kind of career several titles share ("teaching")

@@ -27,7 +27,7 @@ from advisor.question import GENERIC, Analysis, analyse, clean_question, looks_f
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.settings import Settings
 from advisor.text import STOPWORDS, stem, word_form, words
-from advisor.vocabulary.synonyms import load_synonyms
+from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,14 @@ class Advisor:
         self.policy = policy or Policy()
         self.synonyms = load_synonyms(settings.corpus_dir)
         self.careers = CareerIndex(index.documents, self.synonyms, _openings(index), (u.text for u in index.units))
-        self.retriever = Retriever(index, embedder, weights, known=self.synonyms.words())
+        vocabulary = self.synonyms.words()
+        self.retriever = Retriever(index, embedder, weights, known=vocabulary)
         self._sections = section_questions(index, self.careers)
         self._section_of = {question_key(sq.question): sq for sq in self._sections}
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
         # the words of career questions: those of the vocabulary files ("degree", "pay")
-        self._career_words = (self.synonyms.words() | GENERIC) - STOPWORDS
+        self._career_words = (vocabulary | GENERIC) - STOPWORDS
 
     @staticmethod
     def _title_words(title: str) -> set[str]:
@@ -382,21 +383,16 @@ _GOAL = re.compile(r"\b(?:be|become|becoming|being|as|work as|career as|job as)\
 
 def _goal(text: str, named: Named, careers: CareerIndex) -> str | None:
     """Of several careers named, the one the student wants to be ("… to be a baker")."""
-    from advisor.vocabulary.synonyms import phrase_key
-
     forms = phrase_key(text)
     goals: set[str] = set()
-    for a, _b in named.spans:
-        before = " ".join(forms[max(0, a - 4) : a]) + " "
-        if _GOAL.search(before):
-            goals.update(cid for cid in named.ids if careers.named(" ".join(forms[a:_b])).ids[:1] == (cid,))
+    for a, b in named.spans:
+        if _GOAL.search(" ".join(forms[max(0, a - 4) : a]) + " "):
+            goals.update(c for c in careers.named(" ".join(forms[a:b])).ids[:1] if c in named.ids)
     return next(iter(goals)) if len(goals) == 1 else None
 
 
 def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
     """Two career names side by side ("actors and accountants", "actors vs. actuaries")."""
-    from advisor.vocabulary.synonyms import phrase_key
-
     forms = phrase_key(text)
     ordered = sorted(spans)
     return any(0 <= b[0] - a[1] <= 2 and all(f in _JOINERS for f in forms[a[1] : b[0]]) for a, b in zip(ordered, ordered[1:], strict=False))
@@ -404,8 +400,6 @@ def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
 
 def _openings(index: CorpusIndex) -> dict[str, set[tuple[str, ...]]]:
     """The first four words of every sentence of each career's profile."""
-    from advisor.vocabulary.synonyms import phrase_key
-
     out: dict[str, set[tuple[str, ...]]] = {}
     for u in index.units:
         if u.kind == "sentence":

@@ -104,6 +104,7 @@ class Retriever:
                 self.career_count[t] = self.career_count.get(t, 0) + 1
         self.vocabulary = Vocabulary(corpus_words, known=known)
         self.intro_of = _intros(index)
+        self.intro_for = {list_id: unit_id for unit_id, list_id in self.intro_of.items()}  # list chunk id → its introduction
         # each list's heading, embedded once: list questions are often about a heading
         # ("technical skills" → Tech Skills) more than about any one bullet
         lists = [c for c in index.chunks if c.kind in ("list", "table")]

@@ -35,10 +35,10 @@ def answer_markdown(answer: Answer) -> str:
     parts: list[str] = [f"_{escape_text(n)}_" for n in answer.notices]
     body: list[str] = []
     for line in answer.text.split("\n"):
-        shown = escape_text(line.replace("\t", " \u00b7 "))  # a table row's cells, apart
         if line.startswith("- "):
-            body.append("- " + escape_text(line[2:].replace("\t", " \u00b7 ")))
+            body.append("- " + escape_text(line[2:].replace("\t", " \u00b7 ")))  # a table row's cells, apart
         else:  # a sentence group, a "Key: Value" fact or a career's label: a paragraph each
+            shown = escape_text(line.replace("\t", " \u00b7 "))
             if body and body[-1].startswith("- "):
                 body.append("")
             body.append(f"**{shown}**" if len(answer.careers) > 1 and line.endswith(":") and "[" not in line else shown)
