@@ -19,6 +19,7 @@ from advisor.vocabulary.synonyms import Match, Synonyms, one_way_map
 # cannot even be written out as UTF-8)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
 _TAG = re.compile(r"</?[A-Za-z!][^<>]{0,300}>")
+_CODE_ELEMENT = re.compile(r"<(script|style)\b[^<>]{0,300}>.{0,2000}?</\1\s*>", re.I | re.S)
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _URL = re.compile(r"\b(?:https?|ftp|javascript|data):\S+", re.I)
 _LATIN_LETTER = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -48,7 +49,9 @@ def clean_question(raw: object, max_chars: int) -> CleanQuestion:
 
 
 def searchable(text: str) -> str:
-    """The words of a question without markup: tags, image links and URLs removed."""
+    """The words of a question without markup: scripts and styles with their code, tags,
+    image links and URLs removed."""
+    text = _CODE_ELEMENT.sub(" ", text)
     text = _MD_IMAGE.sub(" ", text)
     text = _TAG.sub(" ", text)
     text = _URL.sub(" ", text)

@@ -78,7 +78,7 @@ def test_clean_question_output_is_encodable() -> None:
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("<script>alert(1)</script> how long?", "alert(1) how long?"),
+        ("<script>alert(1)</script> how long?", "how long?"),
         ('<img src=x onerror="alert(1)"> salary', "salary"),
         ("![chart](https://evil.example/x.png) pay", "pay"),
         ("see https://example.com/a?b=c and javascript:alert(1) now", "see and now"),
@@ -96,6 +96,9 @@ def test_searchable_keeps_words_between_comparison_signs() -> None:
 def test_searchable_leaves_no_script_tag() -> None:
     out = searchable("<SCRIPT type='text/javascript'>steal()</SCRIPT><script>x</script >")
     assert "<" not in out and "script" not in out.lower()
+    assert out == ""  # the code inside goes too: it is not part of the question
+    assert searchable("<script>alert(1)</script> how long is school?") == "how long is school?"
+    assert searchable("<style>p { color: red }</style>what pays?") == "what pays?"
 
 
 # -- smalltalk ----------------------------------------------------------------------------
