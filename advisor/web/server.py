@@ -24,16 +24,14 @@ def security_headers(settings: Settings) -> dict[str, str]:
     }
 
 
-def build_app(advisor: Any, settings: Settings) -> Any:
-    """The whole web app for an already loaded Advisor (tests call this directly)."""
-    import gradio as gr
+def build_api_app(advisor: Any, settings: Settings) -> Any:
+    """The REST API and the widget without the chat page: what each answer worker of
+    `advisor serve --workers N` runs, and the base the chat page is mounted on."""
     from fastapi import FastAPI, Request
     from fastapi.middleware.cors import CORSMiddleware
     from starlette.responses import Response
 
     from advisor.web.api import api_router
-    from advisor.web.feedback import FeedbackStore
-    from advisor.web.ui import CSS, build_blocks, make_theme
 
     # OpenAPI 3.0: the bundled Swagger UI (4.x) does not read 3.1 documents
     app = FastAPI(title=f"{settings.title} API", docs_url=None, openapi_url="/api/openapi.json", redoc_url=None)
@@ -59,6 +57,18 @@ def build_app(advisor: Any, settings: Settings) -> Any:
         max_age=600,
     )
     app.include_router(api_router(advisor, settings))
+    return app
+
+
+def build_app(advisor: Any, settings: Settings) -> Any:
+    """The whole web app for an already loaded Advisor (tests call this directly): the
+    REST API and widget, with the Gradio chat mounted at /."""
+    import gradio as gr
+
+    from advisor.web.feedback import FeedbackStore
+    from advisor.web.ui import CSS, build_blocks, make_theme
+
+    app = build_api_app(advisor, settings)
     feedback = FeedbackStore(settings.data_dir / "feedback.sqlite3")
     app.state.feedback = feedback
     blocks = build_blocks(advisor, settings, feedback)
