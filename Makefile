@@ -1,24 +1,39 @@
 # The README's two commands: `make run` and `make test`. Both work on a fresh machine.
 PYTHON ?= python3
 VENV   ?= .venv
+SHELL  := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test install install-test browser lint bench clean
 
+# pip's own lines, cut to one per package fetched or installed, so a first install (a few
+# minutes: torch, gradio, faiss) shows what it is doing and a second one is two lines.
+PIP_PROGRESS := grep --line-buffered -E '^(Collecting|Downloading|Installing collected|Successfully installed|ERROR|error)' | sed -u 's/^/  pip: /'
+
 $(BIN)/python:
+	@echo "Creating the virtualenv $(VENV)…"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+	@echo "Installing advisor and its libraries into $(VENV) (the first time takes a few minutes)…"
+	@$(BIN)/python -m pip install --progress-bar off -e . 2>&1 | { $(PIP_PROGRESS) || true; }
+	@$(BIN)/python -c "import advisor" && echo "Installed. Commands: $(BIN)/advisor, $(BIN)/python app.py (or: source $(BIN)/activate)"
 
 install-test: $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+	@echo "Installing advisor and its test libraries into $(VENV)…"
+	@$(BIN)/python -m pip install --progress-bar off -e '.[test]' 2>&1 | { $(PIP_PROGRESS) || true; }
+	@$(BIN)/python -c "import advisor, pytest"
 
 # Debian's Chromium for the browser tests (Playwright cannot download browsers here).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && command -v strace; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium strace >/dev/null; }
+# Debian's nginx for the proxy tests, which run their own nginx on free ports: the system
+# service the package starts on port 80 is switched off again.
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx >/dev/null \
+		&& { $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
 
 run: install
 	$(BIN)/python app.py

@@ -30,20 +30,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", help="interface (env ADVISOR_HOST, default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (env ADVISOR_PORT, default 7860)")
     p.add_argument("--corpus", type=Path, help="profiles folder (env ADVISOR_CORPUS)")
-    p.add_argument("--data", type=Path, help="index and feedback folder (env ADVISOR_DATA)")
+    p.add_argument("--data", type=Path, help="index and records (questions, ratings) folder (env ADVISOR_DATA)")
     p.add_argument("--title", help="page title (env ADVISOR_TITLE)")
     p.add_argument("--intro", help="intro text (env ADVISOR_INTRO)")
     p.add_argument("--allow-origin", action="append", dest="origins", help="a site allowed to embed the chat (repeat; env ADVISOR_ALLOWED_ORIGINS, comma-separated)")
     p.add_argument("--career", help="the career the chat page starts with (env ADVISOR_CAREER; default: all careers)")
+    p.add_argument("--workers", type=int, help="answer processes for /api/ and /embed.js (env ADVISOR_WORKERS, default 1; see deploy/README.md)")
+    p.add_argument("--api-port", type=int, help="the answer workers' port when --workers > 1 (env ADVISOR_API_PORT, default --port + 1)")
+    p.add_argument("--api-only", action="store_true", help="serve only /api/ and /embed.js, on --port (env ADVISOR_API_ONLY)")
+    p.add_argument("--reload-seconds", type=float, help="how often to look for a new index (env ADVISOR_RELOAD_SECONDS, default 5; 0 = on SIGHUP only)")
     a = p.parse_args(argv)
     try:
         settings = Settings.from_env(
             host=a.host, port=a.port, corpus_dir=a.corpus, data_dir=a.data, title=a.title, intro=a.intro,
             allowed_origins=tuple(a.origins) if a.origins else None, career=a.career,
+            workers=a.workers, api_port=a.api_port, api_only=True if a.api_only else None, reload_seconds=a.reload_seconds,
         )
+        from advisor.cli import print_progress
         from advisor.web.server import serve
 
-        serve(settings)
+        serve(settings, progress=print_progress)  # a build's progress as a bar on a terminal
     except AdvisorError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return 1

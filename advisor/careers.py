@@ -108,6 +108,9 @@ class CareerIndex:
             for h in c.heads:
                 self._heads.setdefault(h, []).append(c.id)
         self._titles = self._display_titles()
+        # what `_full_names` looks for, kept: with 370 careers, working it out per question cost ~2 ms
+        self._full_keys = {c.id: phrase_key(c.title) for c in self.careers.values()}
+        self._first_words = {c.id: frozenset(n[0] for n in c.names) for c in self.careers.values()}
         self._named_cache: dict[str, Named] = {}
         self._shared_heads = {h for h, ids in self._heads.items() if len(ids) > 1}
         self._head_stems = {stem(h): h for h in self._heads}  # "engineering" → engineers
@@ -206,8 +209,11 @@ class CareerIndex:
 
     def _full_names(self, stems: list[str]) -> list[tuple[str, tuple[int, int]]]:
         found: list[tuple[str, tuple[int, int]]] = []
+        present = set(stems)
         for c in self.careers.values():
-            full = phrase_key(c.title)
+            if not self._first_words[c.id] & present:  # none of its names can start here
+                continue
+            full = self._full_keys[c.id]
             for n in c.names:
                 # a one-word part of a longer title ("chefs" in "Bakers and Pastry Chefs")
                 # names it only when no other career has that head noun

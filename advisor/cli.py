@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -27,7 +28,15 @@ def _err(msg: str) -> None:
     print(f"advisor: {msg}", file=sys.stderr)
 
 
-def _progress(msg: str) -> None:
+def print_progress(msg: str) -> None:
+    """A message on stderr; a build's progress (a message with a `.status`) as one bar
+    redrawn in place when stderr is a terminal."""
+    status = getattr(msg, "status", None)
+    if status is not None and sys.stderr.isatty():
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        sys.stderr.write("\r" + status.bar(width) + "\x1b[K" + ("\n" if status.done else ""))
+        sys.stderr.flush()
+        return
     print(msg, file=sys.stderr, flush=True)
 
 
@@ -41,7 +50,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _load(args: argparse.Namespace) -> Any:
     from advisor.engine import Advisor
 
-    return Advisor.load(_settings(args), progress=_progress)
+    return Advisor.load(_settings(args), progress=print_progress, show_progress=sys.stderr.isatty())
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -53,8 +62,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     t0 = time.perf_counter()
-    _progress(f"Building the index of {settings.corpus_dir} with {settings.model}…")
-    index = build_index(settings.corpus_dir, settings.data_dir, make_embedder(settings.model), progress=_progress, show_progress=sys.stderr.isatty())
+    print_progress(f"Building the index of {settings.corpus_dir} with {settings.model}…")
+    index = build_index(settings.corpus_dir, settings.data_dir, make_embedder(settings.model, settings.data_dir), progress=print_progress,
+                        show_progress=sys.stderr.isatty())
     c = index.manifest["counts"]
     print(f"Built {index.folder}: {c['documents']} document(s), {c['chunks']} chunks, {c['units']} sentences/bullets in {time.perf_counter() - t0:.1f} s.")
     return EXIT_OK
@@ -134,7 +144,7 @@ def _batch(args: argparse.Namespace, quiet_stdout: bool = False) -> tuple[list[t
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             pairs.append((line.record or {}, record))
     errors = sum("error" in r for _, r in pairs)
-    _progress(f"{len(pairs)} line(s) answered in {time.perf_counter() - t0:.1f} s, {errors} error(s)"
+    print_progress(f"{len(pairs)} line(s) answered in {time.perf_counter() - t0:.1f} s, {errors} error(s)"
               + (f"; written to {args.output}" if args.output else ""))
     sources = {d: doc.text for d, doc in advisor.index.documents.items()}
     return pairs, sources
@@ -145,18 +155,69 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_eval(args: argparse.Namespace) -> int:
-    from advisor.evaluation import format_table, score
+def _write_text(path: Path, text: str, what: str) -> None:
+    with _AtomicOutput(path) as fh:
+        fh.write(text)
+    print_progress(f"{what} written to {path}")
 
-    pairs, sources = _batch(args, quiet_stdout=args.output is None)
-    metrics = score(pairs, sources)
-    if args.json:
-        print(json.dumps(metrics, indent=2))
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Answer and score a gold file. -o writes each line's batch record with its gold keys,
+    pass, why and rank; --report, --csv and --junit write the same records for people,
+    spreadsheets and CI."""
+    from advisor.evaluation import answer_stats, eval_record, format_stats, format_table, has_gold, score
+
+    # _batch writes plain batch records; eval writes its own, with the verdicts, below
+    pairs, sources = _batch(argparse.Namespace(**{**vars(args), "output": None}), quiet_stdout=True)
+    records = [eval_record(gold, out) for gold, out in pairs]
+    if args.output is not None:
+        _write_text(args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "records")
+    stats = answer_stats(records)
+    no_gold = sum(not has_gold(g) and "error" not in o for g, o in pairs)
+    metrics = score(pairs, sources) if any(has_gold(g) for g, _ in pairs) else None
+    if metrics is None:
+        note = f"no gold answers in {args.input}: showing answer statistics only"
+        _err(note)
+        print(json.dumps({"note": note, **stats}, indent=2) if args.json else format_stats(stats))
     else:
-        print(format_table(metrics))
-    acc = metrics["answer_accuracy"]
-    if args.min_answer_acc is not None and (acc is None or acc < args.min_answer_acc):
-        _err(f"answer accuracy {acc} is below --min-answer-acc {args.min_answer_acc}")
+        if no_gold:
+            _err(f"{no_gold} of {len(pairs)} lines in {args.input} carry no gold (\"answerable\"): they enter no rate")
+        print(json.dumps(metrics, indent=2) if args.json else format_table(metrics))
+    if args.report is not None:
+        from advisor.evalreport.page import render_report
+
+        _write_text(args.report, render_report(records, metrics, stats, str(args.input), time.strftime("%Y-%m-%d %H:%M")), "report")
+    if args.csv is not None:
+        from advisor.evalreport.csvfile import to_csv
+
+        _write_text(args.csv, to_csv(records), "CSV")
+    if args.junit is not None:
+        from advisor.evalreport.junit import to_junit
+
+        _write_text(args.junit, to_junit(records, f"advisor eval {args.input.name}", args.input.stem), "JUnit XML")
+    if args.min_answer_acc is not None:
+        acc = metrics["answer_accuracy"] if metrics is not None else None
+        if acc is None:
+            _err(f"cannot check --min-answer-acc: no answerable gold lines in {args.input}")
+            return EXIT_BELOW
+        if acc < args.min_answer_acc:
+            _err(f"answer accuracy {acc} is below --min-answer-acc {args.min_answer_acc}")
+            return EXIT_BELOW
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Two `advisor eval -o` outputs: paired metric changes with bootstrap intervals,
+    the questions fixed and broken; --fail-on-regression exits 3 on a regression."""
+    from advisor.evalreport.compare import compare_files, format_comparison
+
+    if args.resamples < 100:
+        raise InputError(f"--resamples {args.resamples} is too few for a 95% interval; use 100 or more (default 2000).")
+    result = compare_files(args.a, args.b, resamples=args.resamples, seed=args.seed)
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_comparison(result))
+    if args.fail_on_regression and result["regressions"]:
+        names = ", ".join(result["metrics"][n]["label"] for n in result["regressions"])
+        _err(f"regression from {args.a} to {args.b}: {names} worse beyond the noise (95% interval excludes 0)")
         return EXIT_BELOW
     return EXIT_OK
 
@@ -174,11 +235,65 @@ def cmd_careers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _records(args: argparse.Namespace) -> Any:
+    """The records store of the data folder; an error when there is none or it cannot be read."""
+    from advisor.records.store import LEGACY_FILE, RECORDS_FILE, RecordsError, RecordsStore
+
+    settings = _settings(args)
+    path = settings.data_dir / RECORDS_FILE
+    if not path.exists() and not (settings.data_dir / LEGACY_FILE).exists():
+        return None
+    store = RecordsStore(path, keep_days=settings.keep_days)
+    if not store.enabled:
+        raise RecordsError(f"{path}: {store.status}")
+    return store
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """What students asked: the report on the terminal; --html one page, --csv one row a question."""
+    from advisor.records.html import render_html
+    from advisor.records.report import Records, build_report, format_text, load_records, parse_since, to_csv
+    from advisor.records.store import utc_now
+
+    settings = _settings(args)
+    store = _records(args)
+    if store is None:
+        now = utc_now()
+        records = Records(parse_since(args.since, now), now, [], [], settings.keep_days, "no records file yet")
+        _err(f"no questions recorded yet: {settings.data_dir} holds no records file (the web app writes one as students ask)")
+    else:
+        records = load_records(store, args.since)
+    report = build_report(records, _load(args) if records.needs_grouping else None)
+    print(format_text(report), end="")
+    if args.html is not None:
+        _write_text(args.html, render_html(report), "report")
+    if args.csv is not None:
+        _write_text(args.csv, to_csv(records.questions), "CSV")
+    return EXIT_OK
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete every question and rating recorded before a date, and say how many."""
+    from advisor.records.report import parse_date
+    from advisor.records.store import stamp
+
+    before = parse_date(args.before)
+    store = _records(args)
+    if store is None:
+        print(f"Nothing to delete: {_settings(args).data_dir} holds no records file.")
+        return EXIT_OK
+    asked, rated = store.forget(before)
+    print(f"Deleted {asked} question(s) and {rated} rating(s) recorded before {stamp(before).replace('T', ' ').replace('Z', ' UTC')} "
+          f"from {store.path}.")
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from advisor.web.server import serve
 
-    settings = _settings(args).with_(host=args.host, port=args.port, career=args.career)
-    serve(settings, progress=_progress)
+    settings = _settings(args).with_(host=args.host, port=args.port, career=args.career, workers=args.workers,
+                                     api_only=True if args.api_only else None, api_port=args.api_port, reload_seconds=args.reload_seconds)
+    serve(settings, progress=print_progress)
     return EXIT_OK
 
 
@@ -214,20 +329,50 @@ def build_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("eval", parents=[common], help="answer and score a JSONL file with gold keys")
     e.add_argument("input", type=Path, help='JSONL lines with "answerable" and "expect_any"')
-    e.add_argument("-o", "--output", type=Path, help="also write the batch output records here")
+    e.add_argument("-o", "--output", type=Path, help="also write the output records here, each with its gold keys, pass, why and rank")
     e.add_argument("--json", action="store_true", help="print the metrics as JSON")
     e.add_argument("--min-answer-acc", type=float, metavar="X", help="exit non-zero when answer accuracy is below X")
     e.add_argument("--career", help="pin this career for lines that do not name one in a \"career\" key")
+    e.add_argument("--report", type=Path, metavar="PATH.html", help="write one self-contained HTML page: metrics, charts, every question")
+    e.add_argument("--csv", type=Path, metavar="PATH.csv", help="write one flat row per question, for spreadsheets")
+    e.add_argument("--junit", type=Path, metavar="PATH.xml", help="write JUnit XML, one test case per question, for CI")
     e.set_defaults(func=cmd_eval)
+
+    cmp = sub.add_parser("compare", help="compare two `advisor eval -o` outputs question by question")
+    cmp.add_argument("a", type=Path, metavar="A.jsonl", help="the earlier run (the baseline)")
+    cmp.add_argument("b", type=Path, metavar="B.jsonl", help="the later run")
+    cmp.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    cmp.add_argument("--fail-on-regression", action="store_true",
+                     help="exit 3 when answer accuracy falls, false refusals rise or unanswerable lines get answered beyond the noise")
+    cmp.add_argument("--resamples", type=int, default=2000, metavar="N", help="bootstrap resamples (default 2000)")
+    cmp.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    cmp.add_argument("-v", "--verbose", action="store_true", help="show tracebacks")
+    cmp.set_defaults(func=cmd_compare)
 
     c = sub.add_parser("careers", parents=[common], help="list the careers (ids and titles) of the index")
     c.add_argument("--json", action="store_true", help="print them as JSON")
     c.set_defaults(func=cmd_careers)
 
+    r = sub.add_parser("report", parents=[common], help="what students asked: answer rate, unanswered and rated-down questions by meaning")
+    r.add_argument("--since", default="30d", help="the period: 30d, 12h, 2w, a date (2024-05-01, UTC) or all (default 30d)")
+    r.add_argument("--html", type=Path, metavar="PATH.html", help="also write the report as one self-contained HTML page")
+    r.add_argument("--csv", type=Path, metavar="PATH.csv", help="also write every question of the period, one row each")
+    r.set_defaults(func=cmd_report)
+
+    f = sub.add_parser("forget", parents=[common], help="delete the questions and ratings recorded before a date")
+    f.add_argument("--before", required=True, metavar="DATE", help="a date (2024-05-01: its UTC midnight) or a time (2024-05-01T12:00:00Z)")
+    f.set_defaults(func=cmd_forget)
+
     s = sub.add_parser("serve", parents=[common], help="start the chat UI and REST API")
     s.add_argument("--career", help="the career the chat page starts with (env ADVISOR_CAREER; default: all)")
     s.add_argument("--host", help="interface to listen on (env ADVISOR_HOST; default 127.0.0.1)")
     s.add_argument("--port", type=int, help="port (env ADVISOR_PORT; default 7860)")
+    s.add_argument("--workers", type=int, metavar="N", help="answer processes for /api/ and /embed.js (env ADVISOR_WORKERS; default 1); "
+                   "with N > 1 they listen on --api-port and the chat page is one more process on --port")
+    s.add_argument("--api-port", type=int, help="the answer workers' port beside the chat (env ADVISOR_API_PORT; default --port + 1)")
+    s.add_argument("--api-only", action="store_true", help="serve only /api/ and /embed.js, on --port (env ADVISOR_API_ONLY): an extra machine behind the proxy")
+    s.add_argument("--reload-seconds", type=float, metavar="S",
+                   help="how often each process looks for a new index from `advisor build` (env ADVISOR_RELOAD_SECONDS; default 5; 0 = on SIGHUP only)")
     s.set_defaults(func=cmd_serve)
     return p
 

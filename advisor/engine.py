@@ -21,7 +21,7 @@ from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, que
 from advisor.errors import IndexMissingError, IndexStaleError
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
-from advisor.index.store import CorpusIndex, build_index, check_fresh, load_index, read_manifest
+from advisor.index.store import CorpusIndex, IndexSetAsideError, build_index, check_fresh, ensure_writable, open_index
 from advisor.models import Answer, AnswerSentence, Citation, Passage
 from advisor.question import GENERIC, Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
@@ -92,17 +92,19 @@ class Advisor:
         `auto_build`) and the model. Keyword overrides are Settings fields."""
         settings = (settings or Settings.from_env()).with_(**overrides)
         say = progress or (lambda msg: log.info("%s", msg))
-        embedder = embedder or make_embedder(settings.model)
+        embedder = embedder or make_embedder(settings.model, settings.data_dir)  # the data folder keeps its ONNX encoder
         try:
-            manifest = read_manifest(settings.data_dir)
-            check_fresh(manifest, settings.corpus_dir, embedder.name)
-            index = load_index(settings.data_dir)
-            if manifest["model"].get("weights_sha256") != embedder.weights_hash:
+            # writes nothing when the index is valid; finishes a killed build's swap; with
+            # auto_build a damaged index is set aside (IndexSetAsideError) and rebuilt below
+            index = open_index(settings.data_dir, repair=settings.auto_build, progress=progress or (lambda msg: log.warning("%s", msg)))
+            check_fresh(index.manifest, settings.corpus_dir, embedder.name)
+            if index.manifest["model"].get("weights_sha256") != embedder.weights_hash:
                 raise IndexStaleError("The model weights changed since the index was built. Run: advisor build")
         except (IndexMissingError, IndexStaleError) as exc:
             if not settings.auto_build:
                 raise
-            first = isinstance(exc, IndexMissingError)
+            first = isinstance(exc, IndexMissingError) and not isinstance(exc, IndexSetAsideError)
+            ensure_writable(settings.data_dir, f"{exc}".replace(" Run: advisor build", "").rstrip(". ") + ": the index has to be built")
             n = len(corpus_files(settings.corpus_dir))  # a missing or empty corpus says so before "building…"
             say(f"Building the search index of {n} profile(s) (first run)…" if first else f"Rebuilding the index: {exc}".replace(" Run: advisor build", ""))
             index = build_index(settings.corpus_dir, settings.data_dir, embedder, progress=say, show_progress=show_progress)

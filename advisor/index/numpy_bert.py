@@ -2,10 +2,12 @@
 normalised), for answering questions without importing torch.
 
 Importing sentence-transformers costs ~5 s on this 2-core machine; this encoder loads
-in well under a second and embeds a short question in a few milliseconds. It reads the
-same weight file and tokenizer as the sentence-transformers model, and a test checks
-that both give the same vectors (cosine > 0.9999). The index itself is still built with
-sentence-transformers.
+in well under a second and embeds a short question in ~7-12 ms. It reads the same weight
+file and tokenizer as the sentence-transformers model, and a test checks that both give
+the same vectors (cosine > 0.9999). Questions go through the ONNX export of the model
+(`onnx_encoder.py`, ~3-4 ms) when the data folder has one; this port is the fallback
+when it has none (the export failed, or the index was built before exports existed), and
+the check of a fresh export.
 """
 
 from __future__ import annotations

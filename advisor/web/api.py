@@ -3,28 +3,35 @@ the embeddable widget."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from advisor.errors import CareerError
+from advisor.records.store import QuestionRecord, RecordsStore
 from advisor.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_BODY_CHARS = 200_000
+MAX_TEXT_CHARS = 2000  # a question or earlier question longer than this is refused, not read
+MAX_HISTORY = 20  # earlier questions sent with one question
 
 
 class AskRequest(BaseModel):
-    question: str = Field(..., max_length=MAX_BODY_CHARS, description="The student's question")
-    history: list[str] = Field(default_factory=list, max_length=50, description="Earlier user questions, oldest first")
+    question: str = Field(..., max_length=MAX_TEXT_CHARS, description="The student's question (the first 500 characters are read)")
+    history: list[Annotated[str, Field(max_length=MAX_TEXT_CHARS)]] = Field(
+        default_factory=list, max_length=MAX_HISTORY, description="Earlier user questions, oldest first"
+    )
     career: str | None = Field(None, max_length=200, description="Answer from this career only (an id from GET /api/careers)")
     id: str | None = Field(None, max_length=200, description="Echoed back, as in the batch contract")
 
 
-def api_router(advisor: Any, settings: Settings) -> APIRouter:
+def api_router(advisor: Any, settings: Settings, records: RecordsStore | None = None) -> APIRouter:
+    """The REST routes; each question answered is logged to `records` (off the answer path)."""
     router = APIRouter()
     manifest = advisor.index.manifest
 
@@ -37,12 +44,17 @@ def api_router(advisor: Any, settings: Settings) -> APIRouter:
         except CareerError as exc:
             raise HTTPException(status_code=404, detail=str(exc)) from exc
 
-    @router.post("/api/ask", summary="Ask one question", response_description="The batch output record")
+    @router.post("/api/ask", summary="Ask one question",
+                 response_description="The batch output record, with `latency_ms` (time in the advisor) and `answer_id` (this answer's id)")
     def ask(req: AskRequest) -> dict[str, Any]:
-        if any(len(h) > MAX_BODY_CHARS for h in req.history):
-            raise HTTPException(status_code=422, detail="history items must be at most 200000 characters")
         career = resolve(req.career)
-        record = advisor.ask(req.question, history=req.history, career=career).to_dict()
+        t0 = time.perf_counter()
+        answer = advisor.ask(req.question, history=req.history, career=career)
+        latency_ms = round((time.perf_counter() - t0) * 1000, 1)
+        answer_id = secrets.token_urlsafe(12)
+        if records is not None and req.question.strip():
+            records.log(QuestionRecord.of(answer, channel="api", answer_id=answer_id, latency_ms=latency_ms, question=req.question))
+        record = {**answer.to_dict(), "latency_ms": latency_ms, "answer_id": answer_id}
         return {"id": req.id, **record} if req.id is not None else record
 
     @router.get("/api/careers", summary="The careers the advisor answers about")
@@ -50,9 +62,12 @@ def api_router(advisor: Any, settings: Settings) -> APIRouter:
         return {"careers": advisor.careers.listing()}
 
     @router.get("/api/health", summary="Liveness and index facts")
-    def health() -> dict[str, Any]:
+    def health(request: Request) -> dict[str, Any]:
+        store = getattr(request.app.state, "records", None)
         return {
             "status": "ok",
+            "records": store.status if store is not None else "not kept here",  # the question log and the ratings
+            "feedback": store.status if store is not None else "not kept here",  # the same store (the older name)
             "documents": manifest["counts"]["documents"],
             "careers": len(advisor.careers),
             "units": manifest["counts"]["units"],

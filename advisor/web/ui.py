@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+import time
 from collections import OrderedDict
 from typing import Any
 
 import gradio as gr  # this module is imported only when the web app is built
 
 from advisor.models import Answer
+from advisor.records.store import QuestionRecord, RecordsStore
 from advisor.settings import Settings
-from advisor.web.feedback import FeedbackStore
-from advisor.web.render import answer_messages, content_text, escape_text, history_questions, unescape_text, user_message
+from advisor.web.render import answer_messages, escape_text, history_questions, user_message
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,15 @@ CSS = """
 }
 """
 OOPS = "Sorry, something went wrong on our side. Please try again."
+SLOW_DOWN = "You're asking very quickly. Please wait {s} seconds, then ask again."
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 class _Recent:
-    """The last answers shown, so a thumbs-up can be stored with its citations."""
+    """The answers this server gave lately, by their server-issued id: a rating names one,
+    and what is stored is the server's own record of it, never text the browser sent."""
 
-    def __init__(self, size: int = 512) -> None:
+    def __init__(self, size: int = 20000) -> None:
         self.items: OrderedDict[str, Answer] = OrderedDict()
         self.size = size
 
@@ -48,7 +54,9 @@ class _Recent:
         return self.items.get(key)
 
 
-def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> Any:
+def build_blocks(advisor: Any, settings: Settings, records: RecordsStore, limits: Any, clients: Any) -> Any:
+    """The chat page. Each answer is logged to `records` (off the answer path) under its
+    server-issued id, which a rating names."""
     recent = _Recent()
     careers = advisor.careers.listing()
     several = len(careers) > 1
@@ -60,28 +68,36 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
     def examples(career: str | None) -> list[Any]:
         return [{"text": q} for q in advisor.starter_questions(4, career)]
 
-    def chat(question: Any, history: list[dict[str, Any]] | None, career: Any = None) -> tuple[Any, list[dict[str, Any]], Any]:
+    def chat(question: Any, history: list[dict[str, Any]] | None, career: Any = None, request: gr.Request | None = None) -> tuple[Any, list[dict[str, Any]], Any]:
         history = list(history or [])
-        question = question if isinstance(question, str) else ""
+        question = _SURROGATES.sub("\ufffd", question) if isinstance(question, str) else ""
+        if question.strip() and request is not None and request.client is not None:
+            wait = limits.question(clients.of(request.client.host, request.headers.get("x-forwarded-for")))
+            if wait:  # the question stays in the box, to send again
+                return gr.update(), history + [{"role": "assistant", "content": escape_text(SLOW_DOWN.format(s=wait))}], gr.update()
         try:
+            t0 = time.perf_counter()
             answer = advisor.ask(question, history=history_questions(history), career=career or None)
+            latency_ms = round((time.perf_counter() - t0) * 1000, 1)
         except Exception:  # the core should not raise; if it does, the student sees a polite line
             log.exception("ask failed")
             return gr.update(), history + [user_message(question), {"role": "assistant", "content": OOPS}], gr.update(visible=False)
         if answer.kind == "invalid" and not question.strip():
             return gr.update(), history, gr.update()
-        messages = answer_messages(answer)
-        recent.add(messages[0]["content"], answer)
+        answer_id = secrets.token_urlsafe(12)
+        messages = [{**m, "metadata": {**(m.get("metadata") or {}), "id": answer_id}} for m in answer_messages(answer)]
+        recent.add(answer_id, answer)
+        records.log(QuestionRecord.of(answer, channel="chat", answer_id=answer_id, latency_ms=latency_ms, question=question))
         suggestions = list(answer.suggestions) if answer.kind != "answer" else []
         return "", history + [user_message(answer.question or question)] + messages, gr.Dataset(samples=[[q] for q in suggestions], visible=bool(suggestions))
 
-    def pick_example(history: list[dict[str, Any]] | None, career: Any, evt: gr.SelectData) -> tuple[Any, list[dict[str, Any]], Any]:
+    def pick_example(history: list[dict[str, Any]] | None, career: Any, evt: gr.SelectData, request: gr.Request) -> tuple[Any, list[dict[str, Any]], Any]:
         value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
-        return chat(value, history, career)
+        return chat(value, history, career, request)
 
-    def pick_suggestion(sample: Any, history: list[dict[str, Any]] | None, career: Any) -> tuple[Any, list[dict[str, Any]], Any]:
+    def pick_suggestion(sample: Any, history: list[dict[str, Any]] | None, career: Any, request: gr.Request) -> tuple[Any, list[dict[str, Any]], Any]:
         value = sample[0] if isinstance(sample, (list, tuple)) and sample else str(sample or "")
-        return chat(value, history, career)
+        return chat(value, history, career, request)
 
     def pick_career(career: Any) -> tuple[Any, Any, Any]:
         """A new career: a new conversation, with that career's title and starters."""
@@ -89,21 +105,23 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
         return gr.update(value=intro(cid)), gr.update(examples=examples(cid), value=[]), gr.Dataset(samples=[], visible=False)
 
     def on_like(history: list[dict[str, Any]] | None, data: gr.LikeData) -> None:
+        """Store a rating for an answer this server gave: the message names it by its
+        server-issued id; an unknown or forged id writes nothing."""
         history = list(history or [])
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
         if not isinstance(index, int) or not 0 <= index < len(history):
             return
-        i = index
-        while i > 0 and (history[i].get("metadata") or {}).get("title"):
-            i -= 1  # a click on the Sources block counts for its answer
-        answer_text = content_text(history[i].get("content", ""))
-        question = next((unescape_text(content_text(m.get("content", ""))) for m in reversed(history[:i]) if m.get("role") == "user"), "")
-        known = recent.get(answer_text)
-        citations = [f"{c.doc}:{c.start}-{c.end}" for c in known.citations] if known else []
-        feedback.add(bool(data.liked), question, known.text if known else answer_text, citations)
+        metadata = history[index].get("metadata") if isinstance(history[index], dict) else None
+        answer_id = metadata.get("id") if isinstance(metadata, dict) else None
+        known = recent.get(answer_id) if isinstance(answer_id, str) else None
+        if known is None:
+            log.info("A rating for an unknown answer id was refused.")
+            return
+        citations = [f"{c.doc}:{c.start}-{c.end}" for c in known.citations]
+        records.rate(bool(data.liked), known.question, known.text, citations, answer_id=answer_id)
 
     with gr.Blocks(title=settings.title, analytics_enabled=False) as demo:
-        header = gr.Markdown(intro(default), elem_id="intro")
+        header = gr.Markdown(intro(default), elem_id="intro", latex_delimiters=[])
         picker = gr.Dropdown(
             choices=[("All careers", "")] + [(c["title"], c["id"]) for c in careers],
             value=default or "",
@@ -121,6 +139,7 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
             feedback_options=("Like", "Dislike"),
             buttons=["copy"],
             allow_tags=False,
+            latex_delimiters=[],  # "$$x^2$$" in a question is shown as typed
             height=480,
             layout="bubble",
         )
@@ -149,6 +168,7 @@ def build_blocks(advisor: Any, settings: Settings, feedback: FeedbackStore) -> A
             "Every answer is quoted word for word from a career profile; open *Sources* to see where. "
             "If the profiles don't cover a question, the advisor says so.",
             elem_classes=["advisor-footer"],
+            latex_delimiters=[],
         )
         outputs = [box, chatbot, suggestions]
         box.submit(chat, [box, chatbot, picker], outputs, api_name="chat")

@@ -26,7 +26,23 @@ REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
 ARTIFACTS = REPO / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+# Chromium keeps only the last --disable-features, and Playwright passes its own list first:
+# ours repeats Playwright's (1.65) and adds AutofillServerCommunication (form lookups at
+# content-autofill.googleapis.com). test_web_browser_network checks no name of Playwright's is lost.
+CHROMIUM_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,"
+    "PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,OptimizationHints,"
+    "NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion,"
+    "AutofillServerCommunication"
+)
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu",
+    # The browser resolves no name but the loopback ones, so nothing it does in the background
+    # (component updates, sign-in, autofill...) reaches a DNS server or leaves the machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--disable-domain-reliability", "--no-pings", "--disable-features=" + CHROMIUM_DISABLED_FEATURES,
+]
 BROWSER_TIMEOUT_MS = 20_000
 
 
@@ -142,7 +158,8 @@ def careers_app(careers_advisor: Any, careers_corpus: Path, tmp_path_factory: py
     """The app over three careers, the widget page's origin allowed."""
     from advisor import Settings
 
-    settings = Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-app"), allowed_origins=(page_origin,))
+    settings = Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-app"), allowed_origins=(page_origin,),
+                        rate_limit="off", rate_limit_requests="off")
     server = AppServer(careers_advisor, settings).start()
     yield server
     server.stop()
@@ -150,10 +167,13 @@ def careers_app(careers_advisor: Any, careers_corpus: Path, tmp_path_factory: py
 
 @pytest.fixture(scope="session")
 def make_settings(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
-    """Settings for one app: its own data folder (feedback DB), given allowed origins."""
+    """Settings for one app: its own data folder (feedback DB), given allowed origins. The
+    per-client rate limits are off (every test client shares one address) unless given;
+    tests/web/test_web_limits.py tests them."""
     from advisor import Settings
 
     def make(allowed_origins: tuple[str, ...] = (), **more: Any) -> Any:
+        more = {"rate_limit": "off", "rate_limit_requests": "off", **more}
         return Settings(corpus_dir=CORPUS, data_dir=tmp_path_factory.mktemp("app-data"), allowed_origins=allowed_origins, **more)
 
     return make
@@ -165,6 +185,7 @@ class AppServer:
     def __init__(self, advisor: Any, settings: Any) -> None:
         import uvicorn
 
+        from advisor.web.server import uvicorn_options
         from app import build_app
 
         self.settings = settings
@@ -172,13 +193,14 @@ class AppServer:
         self.sock = _bound_socket()
         self.port = int(self.sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", **{**uvicorn_options(settings), "timeout_graceful_shutdown": 5})
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, name=f"uvicorn-{self.port}", daemon=True)
 
     @property
     def feedback_db(self) -> Path:
-        return Path(self.settings.data_dir) / "feedback.sqlite3"
+        """The records store: its `feedback` and `questions` tables (advisor/records/store.py)."""
+        return Path(self.settings.data_dir) / "records.sqlite3"
 
     def _healthy(self) -> bool:
         import httpx
@@ -244,20 +266,32 @@ def live_app(web_advisor: Any, make_settings: Callable[..., Any], page_origin: s
 # --------------------------------------------------------------------------------------
 # the browser
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_api() -> Iterator[Any]:
+    """Playwright's sync API, started once: a second one cannot run in the same thread."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def chromium_launch() -> dict[str, Any]:
+    """How the test browser is launched: keyword arguments of Playwright's launch()."""
+    return {"executable_path": CHROMIUM, "args": list(CHROMIUM_ARGS)}
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api: Any, chromium_launch: dict[str, Any]) -> Iterator[Any]:
+    b = playwright_api.chromium.launch(**chromium_launch)
+    yield b
+    b.close()
 
 
 @pytest.fixture
 def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Factory: a page in a fresh browser context (kwargs go to new_context). On failure a
-    screenshot of each page is saved to artifacts/."""
+    screenshot of each page is saved to artifacts/; a passing test writes nothing there."""
     contexts: list[Any] = []
 
     def make(**context_options: Any) -> Any:
@@ -283,12 +317,6 @@ def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[
 @pytest.fixture
 def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
 
 
 @pytest.hookimpl(hookwrapper=True)

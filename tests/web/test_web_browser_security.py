@@ -3,6 +3,7 @@ from an allowed site and is refused (by CORS) from any other."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -22,6 +23,7 @@ def hostile_chat(browser: Any, live_app: Any, recorder: Any) -> dict[str, Any]:
     questions = [
         f"<img src={base}/pixel.png> what is the stress level?",
         f"![x]({base}/md.png) <script>window.__pwned=1</script>",
+        "$$x^2$$ is math, $y$ too: how long is school?",  # shown as typed, not rendered by KaTeX
     ]
     dialogs: list[str] = []
     context = browser.new_context()
@@ -42,6 +44,7 @@ def hostile_chat(browser: Any, live_app: Any, recorder: Any) -> dict[str, Any]:
             "pwned": page.evaluate("typeof window.__pwned"),
             "remote_imgs": page.locator(f"#chat img[src*='{recorder.port}']").count(),
             "scripts_in_chat": page.locator("#chat script").count(),
+            "math": page.locator("#chat .katex, #chat math").count(),
             "dialogs": dialogs,
             "requests": list(recorder.requests),
         }
@@ -50,8 +53,9 @@ def hostile_chat(browser: Any, live_app: Any, recorder: Any) -> dict[str, Any]:
 
 
 def test_hostile_questions_run_nothing_and_fetch_nothing(hostile_chat: dict[str, Any]) -> None:
-    assert len(hostile_chat["user_texts"]) == 2
+    assert len(hostile_chat["user_texts"]) == 3
     assert hostile_chat["pwned"] == "undefined"
+    assert hostile_chat["math"] == 0  # LaTeX rendering is off
     assert hostile_chat["dialogs"] == []
     assert hostile_chat["remote_imgs"] == 0
     assert hostile_chat["scripts_in_chat"] == 0
@@ -121,8 +125,9 @@ def test_widget_on_an_allowed_site_answers(page: Page, live_app: Any, page_serve
 
 
 def test_widget_on_a_site_not_allowed_cannot_reach_the_app(
-    page: Page, start_app: Callable[..., Any], page_server: Any, page_origin: str
+    page: Page, start_app: Callable[..., Any], page_server: Any, page_origin: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.WARNING, logger="advisor.web.guard")
     closed = start_app()  # default settings: no other origin allowed
     page_server.pages["/blocked.html"] = ("text/html; charset=utf-8", _embed_page(closed.url))
     page.goto(page_origin + "/blocked.html")
@@ -133,7 +138,11 @@ def test_widget_on_a_site_not_allowed_cannot_reach_the_app(
     expect(answer).to_have_count(1)
     expect(answer).to_have_attribute("data-kind", "error")
     expect(answer).to_contain_text("cannot be reached")
+    expect(answer).to_contain_text(f"allows this site, {page_origin}, in ADVISOR_ALLOWED_ORIGINS")  # where the site owner looks
     expect(page.locator("[data-testid=advisor-suggestion]")).to_have_count(0)  # starters were refused too
+    # the server says so too, once for this origin (starters and the question both came from it)
+    refused = [r.getMessage() for r in caplog.records if page_origin in r.getMessage()]
+    assert len(refused) == 1 and f"add {page_origin} to ADVISOR_ALLOWED_ORIGINS" in refused[0]
 
 
 def test_widget_shows_hostile_text_as_text(page: Page, live_app: Any, page_server: Any, page_origin: str, recorder: Any) -> None:

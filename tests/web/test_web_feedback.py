@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from pathlib import Path
+
+import pytest
 
 from advisor.web.feedback import FeedbackStore
 
@@ -70,3 +73,79 @@ def test_concurrent_adds_from_threads(tmp_path: Path) -> None:
     assert len(rows) == threads_n * per_thread
     assert sorted(ids) == [r["id"] for r in rows]  # every add got its own id
     assert {r["question"] for r in rows} == {f"t{t}-q{i}" for t in range(threads_n) for i in range(per_thread)}
+
+
+# --------------------------------------------------------------------------------------
+# one rating per answer id
+def test_rating_an_answer_again_updates_its_row(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    first = store.add(True, "q", "a", [], answer_id="abc")
+    again = store.add(False, "q", "a", [], answer_id="abc")
+    other = store.add(True, "q2", "a2", [], answer_id="xyz")
+    rows = store.all()
+    assert first == again != other and len(rows) == 2
+    assert rows[0]["liked"] is False and rows[0]["answer_id"] == "abc"
+
+
+def test_a_file_from_before_answer_ids_is_upgraded(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, liked INTEGER NOT NULL, "
+                    "question TEXT NOT NULL, answer TEXT NOT NULL, citations TEXT NOT NULL)")
+        con.execute("INSERT INTO feedback (created_at, liked, question, answer, citations) VALUES ('t', 1, 'old q', 'old a', '[]')")
+    store = FeedbackStore(path)
+    store.add(True, "q", "a", [], answer_id="abc")
+    assert [r["question"] for r in store.all()] == ["old q", "q"]
+
+
+# --------------------------------------------------------------------------------------
+# faults: the store never stops the chat
+def test_a_damaged_file_is_set_aside_and_started_afresh(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    path.write_bytes(b"this is not a database, just text " * 200)
+    with caplog.at_level(logging.WARNING, logger="advisor.web.feedback"):
+        store = FeedbackStore(path)
+    assert store.enabled and store.status == "ok"
+    assert store.add(True, "q", "a", []) is not None
+    aside = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not a database")
+    assert len([r for r in caplog.records if "damaged" in r.getMessage()]) == 1
+
+
+def test_a_folder_that_cannot_be_written_disables_the_store(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data folder should be")  # mkdir fails as on a read-only disk
+    with caplog.at_level(logging.WARNING, logger="advisor.web.feedback"):
+        store = FeedbackStore(blocker / "feedback.sqlite3")
+        assert store.add(True, "q", "a", []) is None
+        assert store.add(False, "q", "a", []) is None
+    assert not store.enabled and store.status.startswith("disabled:") and "ratings are not kept" in store.status
+    assert store.all() == []
+    assert len(caplog.records) == 1  # one clear line, not one per rating
+
+
+def test_a_read_only_file_disables_the_store(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    FeedbackStore(path).add(True, "q", "a", [])
+    store = FeedbackStore(path)
+    store._connect = lambda: sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)  # type: ignore[method-assign]
+    store._ready = False
+    assert store.add(True, "q2", "a", []) is None
+    assert store.status.startswith("disabled:")
+
+
+def test_a_locked_file_is_retried_on_the_next_rating(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    FeedbackStore(path).add(True, "first", "a", [])
+    holder = sqlite3.connect(path, timeout=0)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        store = FeedbackStore(path, timeout=0.2)
+        assert store.add(True, "while locked", "a", []) is None
+        assert store.status.startswith(("unavailable", "busy"))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert store.add(True, "after", "a", []) is not None
+    assert [r["question"] for r in store.all()] == ["first", "after"] and store.status == "ok"

@@ -79,3 +79,36 @@ def test_app_main_bad_port_flag(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--port", "99999"]) == 1
     assert "port=99999 is not a TCP port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "origin,right",
+    [
+        ("http://host:8000/counseling/index.html", "http://host:8000"),
+        ("https://www.school.org/", None),
+        ("https://www.school.org?x=1", "https://www.school.org"),
+        ("https://www.school.org#top", "https://www.school.org"),
+        ("www.school.org", "https://www.school.org"),
+        ("https://user:pw@school.org", None),
+        ("https://school.org:99999", None),
+    ],
+)
+def test_an_origin_is_only_scheme_host_and_port(origin: str, right: str | None) -> None:
+    if origin == "https://www.school.org/":
+        assert Settings(allowed_origins=(origin,)).allowed_origins == ("https://www.school.org",)  # a trailing slash is trimmed
+        return
+    with pytest.raises(SettingsError) as e:
+        Settings(allowed_origins=(origin,))
+    if right:
+        assert f"write {right}" in str(e.value), str(e.value)
+
+
+def test_the_banner_names_reachable_addresses_and_the_allowed_sites() -> None:
+    from advisor.web.server import origins_line, reachable_urls
+
+    wildcard = reachable_urls("0.0.0.0", 7860)
+    assert wildcard[0] == "http://127.0.0.1:7860/" and not any("0.0.0.0" in u for u in wildcard)
+    assert reachable_urls("127.0.0.1", 8080) == ["http://127.0.0.1:8080/"]
+    assert reachable_urls("::1", 8080) == ["http://[::1]:8080/"]
+    assert "https://a.example, https://b.example" in origins_line(Settings(allowed_origins=("https://a.example", "https://b.example")))
+    assert "none yet" in origins_line(Settings()) and "ADVISOR_ALLOWED_ORIGINS=" in origins_line(Settings())

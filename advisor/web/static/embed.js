@@ -111,10 +111,21 @@
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify(career ? { question: question, history: earlier, career: career } : { question: question, history: earlier })
     }).then(function (r) {
+      if (r.status === 429) {  // this address asked too often: say so, keep the question to send again
+        history.pop(); input.value = question;
+        var wait = parseInt(r.headers.get("Retry-After") || "5", 10) || 5;
+        return { answer: "Too many questions at once. Please wait a few seconds (about " + wait + ") and ask again.", abstained: true, kind: "limit" };
+      }
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.json();
-    }).then(render).catch(function () {
-      render({ answer: "Sorry, the advisor cannot be reached right now. Please try again later.", abstained: true, kind: "error" });
+    }).then(render).catch(function (err) {
+      // A refused origin and a stopped server look the same to a page: tell the site owner where to look.
+      if (window.console) {
+        console.warn("Career advisor: no reply from " + base + "/api/ask (" + (err && err.message) + "). Check that the advisor runs at " +
+          base + " and that its ADVISOR_ALLOWED_ORIGINS includes " + location.origin + " (the server log names refused origins).");
+      }
+      render({ answer: "Sorry, the advisor cannot be reached right now. Please try again later. (Site owner: check that the advisor server at " +
+        base + " is running and allows this site, " + location.origin + ", in ADVISOR_ALLOWED_ORIGINS.)", abstained: true, kind: "error" });
     }).then(function () { send.disabled = false; input.focus(); });
   }
 
