@@ -49,7 +49,7 @@ class Settings:
     max_body_bytes: int = 32768  # a POST to /api/ larger than this is refused (413)
     max_chat_body_bytes: int = 1_000_000  # the chat page's events carry the conversation shown
     body_timeout: float = 10.0  # seconds a client may take to send a request's body (else 408)
-    rate_limit: str = "30/10 seconds;300/minute"  # questions per client address ("off" = none)
+    rate_limit: str = "3/second;30/10 seconds;300/minute"  # questions per client address ("off" = none)
     rate_limit_requests: str = "300/10 seconds;3000/minute"  # any request per client address
     max_streams_per_client: int = 100  # held connections (the chat's event streams) per address
     trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed

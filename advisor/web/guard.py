@@ -7,7 +7,8 @@ In order, for each HTTP request:
    OpenAPI, …) answer 404; a known route asked with a wrong method answers 405;
 3. HEAD is served as GET without the body;
 4. per-client rate limits (the `limits` library; the client is the peer address, or the
-   X-Forwarded-For address a trusted proxy reports): 429 with Retry-After;
+   X-Forwarded-For address a trusted proxy reports): 429 with Retry-After, sent after a
+   one-second pause so a client looping on refusals cannot keep the process busy;
 5. a request body is read here, against a size cap (413) and a deadline (408); a JSON body
    for /api/ must be strict JSON — no NaN or Infinity, no unpaired surrogates (422);
 6. held connections (the chat's event streams) are capped per client.
@@ -58,6 +59,7 @@ CHAT_EVENT_ROUTES = ("/gradio_api/queue/join", "/gradio_api/run/", "/gradio_api/
 STREAM_PREFIXES = ("/gradio_api/queue/data", "/gradio_api/heartbeat/", "/gradio_api/call/")
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
+TARPIT_SECONDS = 1.0  # how long a refused client waits for its 429
 TOO_MANY = "Too many questions from your address. Please wait {s} seconds and ask again."
 TOO_MANY_REQUESTS = "Too many requests from your address. Please wait {s} seconds and try again."
 
@@ -211,6 +213,10 @@ class Guard:
         else:
             message = TOO_MANY_REQUESTS
         if wait:
+            # A client over its limit waits a moment for its 429: one that re-sends at once on
+            # every refusal (a script in a loop) then makes one request a second a connection,
+            # instead of keeping this process busy refusing it.
+            await asyncio.sleep(min(TARPIT_SECONDS, wait))
             await self._reply(scope, send, 429, message.format(s=wait), [(b"retry-after", str(wait).encode())])
             return
         if method in BODY_METHODS:
