@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -117,6 +118,19 @@ def test_batch_writes_one_record_per_line(capsys: pytest.CaptureFixture[str], bu
     assert CONTRACT <= set(extra) and "colour" not in extra and extra["abstained"] is False
     assert CONTRACT <= set(hist) and "How much do dental assistants earn?" in hist["resolved_question"]
     assert [p.name for p in out_path.parent.iterdir()] == ["answers.jsonl"]  # no temp file left
+
+
+def test_output_files_get_the_usual_mode_not_private(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
+    """Reports and answers are for others to read (CI artifacts, a web folder): the mode of an
+    ordinary new file under the umask, not the 0600 of the temporary file they start as."""
+    src = write_jsonl(built["tmp"] / "in.jsonl", [{"id": "a", "question": "hello"}])
+    out_path = built["tmp"] / "modes.jsonl"
+    old = os.umask(0o022)
+    try:
+        rc, _, _ = run(capsys, built, "batch", str(src), "-o", str(out_path))
+    finally:
+        os.umask(old)
+    assert rc == 0 and out_path.stat().st_mode & 0o777 == 0o644
 
 
 def test_batch_to_stdout(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:

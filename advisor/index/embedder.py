@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -182,9 +183,12 @@ class SentenceTransformerEmbedder:
             for var, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("TRANSFORMERS_VERBOSITY", "error")):
                 os.environ.setdefault(var, value)
             if say is not None:
-                say(f"Exporting {self.name} to ONNX in {folder} (once, ~10 s): answering then needs no torch…")
+                say(f"Exporting {self.name} to ONNX in {folder} (once): answering then needs no torch…")
+            started = time.perf_counter()
             try:
                 onnx_encoder.export(self._path, self._hash, folder, self._max_seq_length())
+                if say is not None:
+                    say(f"Exported in {time.perf_counter() - started:.1f} s.")
             except Exception as exc:  # ImportError (no torch or onnx), the exporter's own errors, a bad graph
                 log.warning("could not export the ONNX encoder to %s (%s: %s); questions use the numpy encoder", folder, type(exc).__name__, exc)
                 self._export_failed = True

@@ -145,6 +145,26 @@ def test_widget_on_a_site_not_allowed_cannot_reach_the_app(
     assert len(refused) == 1 and f"add {page_origin} to ADVISOR_ALLOWED_ORIGINS" in refused[0]
 
 
+def test_widget_says_wait_when_the_address_asks_too_often(
+    page: Page, start_app: Callable[..., Any], page_server: Any, page_origin: str
+) -> None:
+    """Over the per-address question limit (2 a minute here) the widget on another site
+    reads the 429 (CORS lets it), says to wait, and keeps the question to send again."""
+    limited = start_app(allowed_origins=(page_origin,), rate_limit="2/minute")
+    page_server.pages["/limited.html"] = ("text/html; charset=utf-8", _embed_page(limited.url))
+    page.goto(page_origin + "/limited.html")
+    box = page.locator("[data-testid=advisor-input]")
+    answers = page.locator("[data-testid=advisor-answer]")
+    for i, question in enumerate(["how long is the associate degree program?", "what is the stress level?", "is there a lot of stress?"]):
+        box.fill(question)
+        box.press("Enter")
+        expect(answers).to_have_count(i + 1)
+    expect(answers.nth(1)).to_contain_text("Stress Level")  # the second was still answered
+    expect(answers.nth(2)).to_contain_text("Too many questions at once. Please wait a few seconds")
+    expect(answers.nth(2)).not_to_contain_text("cannot be reached")
+    expect(box).to_have_value("is there a lot of stress?")  # kept, to send again
+
+
 def test_widget_shows_hostile_text_as_text(page: Page, live_app: Any, page_server: Any, page_origin: str, recorder: Any) -> None:
     """The embedding page has no CSP of its own: the widget's textContent rendering is
     the only thing between a question and the page."""

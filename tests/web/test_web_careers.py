@@ -19,7 +19,7 @@ def client(careers_advisor: Any, careers_corpus: Any, tmp_path_factory: pytest.T
     from advisor import Settings
     from app import build_app
 
-    settings = Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-rest"))
+    settings = Settings(corpus_dir=careers_corpus, data_dir=tmp_path_factory.mktemp("careers-rest"), rate_limit="off", rate_limit_requests="off")
     with TestClient(build_app(careers_advisor, settings)) as c:
         yield c
 
