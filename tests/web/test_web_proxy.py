@@ -322,6 +322,14 @@ def test_questions_beyond_the_burst_get_429_at_the_proxy(recorded: Recorded, tls
     assert codes.count(200) == passed <= 1 + 5 + 1  # the first, the burst, and one more if a minute ticked over
 
 
+def test_the_admin_report_goes_to_the_chat_process_with_a_tight_limit(recorded: Recorded, tls: TLS) -> None:
+    with tls.client("127.0.0.8") as client:
+        replies = [client.get(recorded.proxy.url + "/admin") for _ in range(30)]
+    codes = [r.status_code for r in replies]
+    assert replies[0].json() == {"upstream": "chat"} and replies[0].headers["cache-control"] == "no-store"
+    assert codes.count(429) >= 30 - (1 + 10 + 1)  # the first, the burst of 10, one more if the rate ticked over
+
+
 def test_big_bodies_get_413_and_never_reach_a_worker(recorded: Recorded, tls: TLS) -> None:
     with tls.client("127.0.0.7") as client:
         big = client.post(recorded.proxy.url + "/api/ask", json={"question": "x" * 40_000})
