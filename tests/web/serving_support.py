@@ -9,9 +9,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
+
+from conftest import _wait_until as wait_for  # the suite's one polling helper
 
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "corpus" / "imaging-technologist.txt"
@@ -30,15 +30,6 @@ def small_corpus(folder: Path) -> Path:
     return folder
 
 
-def wait_for(predicate: Any, timeout: float, message: str, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
-        time.sleep(interval)  # the polling interval
 
 
 class Served:
