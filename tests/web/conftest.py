@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +48,20 @@ BROWSER_TIMEOUT_MS = 20_000
 
 
 # --------------------------------------------------------------------------------------
+# the records store, read as a test sees it
+def table_rows(db: Path, table: str) -> list[dict[str, Any]]:
+    """Every row of `table` ("feedback" or "questions") in the records file, oldest first;
+    [] before the file exists."""
+    if not db.exists():
+        return []
+    con = sqlite3.connect(db)
+    try:
+        con.row_factory = sqlite3.Row
+        return [dict(r) for r in con.execute(f"SELECT * FROM {table} ORDER BY id")]
+    finally:
+        con.close()
+
+
 # polling, ports
 def _wait_until(predicate: Callable[[], Any], timeout: float = 10.0, message: str = "condition", interval: float = 0.05) -> Any:
     """Return predicate()'s first truthy value; fail with `message` after `timeout` s."""

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import table_rows
 from playwright.sync_api import Locator, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
@@ -118,11 +118,7 @@ LIKED_QUESTION = "what is the stress level?"
 
 
 def _rows(db: Path) -> list[dict[str, Any]]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute("SELECT * FROM feedback ORDER BY id")]
+    return table_rows(db, "feedback")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import table_rows
 from fastapi.testclient import TestClient
 
 pytestmark = [pytest.mark.model, pytest.mark.server]
@@ -357,11 +357,7 @@ def _fn_index(url: str, trigger: str) -> int:
 
 
 def _rows(db: Path) -> list[dict[str, Any]]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute("SELECT * FROM feedback ORDER BY id")]
+    return table_rows(db, "feedback")
 
 
 def test_feedback_cannot_be_forged_through_the_queue(app_server: Any) -> None:

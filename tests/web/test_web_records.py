@@ -6,7 +6,6 @@ one file; and grouping by meaning with the real model on real questions."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from conftest import table_rows
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from serving_support import Served, small_corpus
@@ -28,11 +28,7 @@ BATCH_KEYS = {"question", "answer", "abstained", "confidence", "citations", "pas
 
 
 def logged(db: Path) -> list[dict[str, Any]]:
-    if not db.exists():
-        return []
-    with sqlite3.connect(db) as con:
-        con.row_factory = sqlite3.Row
-        return [dict(r) for r in con.execute("SELECT * FROM questions ORDER BY id")]
+    return table_rows(db, "questions")
 
 
 def row_for(db: Path, answer_id: str, wait_until: Callable[..., Any]) -> dict[str, Any]:
