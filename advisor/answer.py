@@ -14,8 +14,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from advisor.models import AnswerSentence, Citation, Document, Unit
-from advisor.question import Analysis, has_figure, zipf
+from advisor.question import Analysis, has_figure
 from advisor.retrieval import Retriever, Scored
+from advisor.spelling import zipf
 from advisor.text import stem, word_form, words
 from advisor.vocabulary.synonyms import Synonyms
 
@@ -54,6 +55,7 @@ class Policy:
     terse_confidence: float = 0.55  # …so an answer of such bullets only is a "closest match"
     terse_gap_zipf: float = 4.7  # …and none at all when the question holds a word (rarer than this) the profile lacks
     confident_total: float = 0.95  # confidence 1.0 at or above this fused score
+    answer_all: bool = False  # give every candidate answer, with its probability (to collect rows for `eval/fit.py`)
 
 
 @dataclass(frozen=True)
@@ -135,60 +137,76 @@ def _anchored(units: Sequence[Unit], anchors: frozenset[str]) -> bool:
     return any(stem(w) in anchors for u in units for w in words(u.text + " " + " ".join(u.section) + " " + u.topic))
 
 
-def decide(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps()) -> Decision:  # noqa: B008
-    """Choose the units to answer with, or say why the profile does not cover it."""
+@dataclass(frozen=True)
+class Candidate:
+    """The best answer a profile can give, and what is known about how well it fits the
+    question: `signals` (named numbers, see `advisor.decision.FEATURES`) feed the one
+    calibrated answer-or-refuse decision; nothing here refuses."""
+
+    units: tuple[Unit, ...]
+    signals: dict[str, float]
+    missing: tuple[str, ...] = ()  # the question's words the profile lacks that matter most
+
+
+def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps(), drop: set[str] = frozenset()) -> Candidate:  # noqa: B008  # type: ignore[assignment]
+    """Choose the units to answer with, and measure the fit."""
     if not len(s.rows):
-        return Decision((), "the profile has no text", 0.0)
+        return Candidate((), {"empty": 1.0})
     top = int(s.rows[0])
     best_total, best_dense = float(s.total[top]), float(s.dense[top])
-    conf = confidence(best_total, p)
-    if gaps.key:
-        return Decision((), f"the profile never mentions {', '.join(gaps.key)}", min(conf, 0.3), gaps.key)
-    if best_dense < p.min_dense or best_total < p.min_total:
-        return Decision((), f"best match too weak (dense {best_dense:.2f}, fused {best_total:.2f} < {p.min_total:.2f})", conf)
+    second = float(s.total[int(s.rows[1])]) if len(s.rows) > 1 else 0.0
+    sig: dict[str, float] = {"total": best_total, "dense": best_dense, "margin": best_total - second, "lexical": float(s.lexical[top]),
+                             "n_key": float(len(gaps.key)), "n_other": float(len(gaps.other)), "followup": float(a.followup)}
+    figure_missing = figure_elsewhere = 0.0
     if a.figure:
         # a number was asked: choose among the sentences that hold one ("how much do they
         # earn?" is answered by "The median wage … was $41,000", not by what a
         # median wage is), near enough to the best match
         near = [int(i) for i in s.rows[:20] if float(s.total[int(i)]) >= best_total - 2 * p.margin and has_figure(r.unit(int(i)).text, a.figure)]
-        if not near:
-            return Decision((), "the profile gives no figure for this", min(conf, 0.3))
-        figured = replace(s, rows=np.array(near, dtype=np.int64))
-        units = _with_list(_prose_units(figured, r, p), figured, r, p)
-        # a figure about what was asked: "what percent of students pass" is not answered by
-        # a percent of earnings (the words asking for the figure, "percent", do not count)
-        about = gaps.anchors - {stem(w) for w in a.figure_words} - _UNITS
-        if a.figure in ("rate", "count") and about and not _anchored([u for u in units if has_figure(u.text, a.figure)], about):
-            return Decision((), "the figures the profile gives are about something else", min(conf, 0.3))
+        if near:
+            figured = replace(s, rows=np.array(near, dtype=np.int64))
+            units = _with_list(_prose_units(figured, r, p), figured, r, p)
+            # a figure about what was asked: "what percent of students pass" is not answered by
+            # a percent of earnings (the words asking for the figure, "percent", do not count)
+            about = gaps.anchors - {stem(w) for w in a.figure_words} - _UNITS
+            if a.figure in ("rate", "count") and about and not _anchored([u for u in units if has_figure(u.text, a.figure)], about):
+                figure_elsewhere = 1.0
+        else:
+            figure_missing = 1.0
+            units = _with_list(_prose_units(s, r, p), s, r, p)
     else:
         units = _list_units(s, r, p) if a.list_question else []
         if not units:
             units = _with_list(_prose_units(s, r, p, bool(_HOW_WHY.match(a.text))), s, r, p)
-    if _NAMES_ASKED.search(a.text) and not any(_PROPER_NAME.search(u.text) for u in units):
-        return Decision((), "the profile names none", min(conf, 0.3))
-    if a.compare and not any(_COMPARES.search(u.text) for u in units):
-        # "what's the difference between MRI and CT?": sentences that name both are not a comparison
-        return Decision((), "the profile does not compare them", min(conf, 0.3))
-    if not a.list_question and all(_terse(u, p) for u in units):
-        # a bare noun phrase ("Steel-toed boots") may answer a yes/no question ("do they
-        # wear protective boots?"), with low confidence; it does not answer "what field
-        # strength do their machines use?"
-        lacking = tuple(w for w in gaps.other if zipf(w) < p.terse_gap_zipf)
-        if lacking:  # "can pregnant technologists…?" is not answered by a list of safety gear
-            return Decision((), f"the profile never mentions {', '.join(lacking)}; it only lists related things", min(conf, 0.3), lacking)
-        if not a.yes_no:
-            return Decision((), "the profile only lists it, without saying more", min(conf, 0.3))
-        conf = min(conf, p.terse_confidence)
-    if gaps.other and not _anchored(units, gaps.anchors):
-        return Decision((), f"the profile never mentions {', '.join(gaps.other)}", min(conf, 0.3), gaps.other)
-    return Decision(tuple(_capped(list(units), p.max_words)), "", conf)
+    names_asked = bool(_NAMES_ASKED.search(a.text))
+    terse = not a.list_question and all(_terse(u, p) for u in units)
+    sig.update({
+        "figure_asked": float(bool(a.figure)), "figure_missing": figure_missing, "figure_elsewhere": figure_elsewhere,
+        "names_asked": float(names_asked), "names_missing": float(names_asked and not any(_PROPER_NAME.search(u.text) for u in units)),
+        "compare_asked": float(a.compare), "compare_missing": float(a.compare and not any(_COMPARES.search(u.text) for u in units)),
+        "list_asked": float(a.list_question), "terse": float(terse), "terse_open": float(terse and not a.yes_no),
+        "unanchored": float(bool(gaps.other) and not _anchored(units, gaps.anchors)),
+        "coverage": _coverage(a, units, drop), "topical": float(len([t for t in a.focus if t not in drop])),
+    })
+    missing = gaps.key or (gaps.other if sig["unanchored"] else ())
+    return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
+
+
+def _coverage(a: Analysis, units: Sequence[Unit], drop: set[str]) -> float:
+    """The share of the question's topic words (less the career's own names) that the
+    answer's text or headings use."""
+    asked = [t for t in a.focus if t not in drop]
+    if not asked:
+        return 1.0
+    have = {stem(w) for u in units for w in words(u.text + " " + " ".join(u.section) + " " + u.topic)}
+    return sum(t in have for t in asked) / len(asked)
 
 
 def _terse(u: Unit, p: Policy) -> bool:
     return u.kind in _LIST_KINDS and len(u.text.split()) <= p.terse_words
 
 
-def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float) -> Decision:
+def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float = 1.0) -> Decision:
     """A question about the career as a whole ("what do actors do?"): the profile's
     opening sentences, which say what the career is."""
     rows = r.doc_rows.get(doc_id)

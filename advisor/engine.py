@@ -11,48 +11,33 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from advisor.answer import Decision, Policy, cite, confidence, decide, find_gaps, overview_answer, render, section_answer
-from advisor.careers import CareerIndex, Named
+from advisor.answer import Candidate, Policy, candidate, cite, find_gaps, overview_answer, render, section_answer
+from advisor.calibration import load as load_model
+from advisor.careers import CareerIndex
+from advisor.decision import Decision, decide, route_signals
 from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
+from advisor.fields import FieldIndex
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, IndexSetAsideError, build_index, check_fresh, ensure_writable, open_index
 from advisor.models import Answer, AnswerSentence, Citation, Passage
-from advisor.question import GENERIC, Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
+from advisor.question import Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
+from advisor.routing import Route, Router, default_career_words
 from advisor.settings import Settings
-from advisor.text import STOPWORDS, stem, word_form, words
+from advisor.text import stem, word_form, words
 from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
 log = logging.getLogger(__name__)
+LEDE_SENTENCES = 3
 
 NOT_ENGLISH = "Sorry, I can only answer questions in English, from the English career profiles."
 EMPTY = "Please type a question, for example: how long is the training?"
 NO_WORDS = "I couldn't find any words in that. Please ask your question in words."
-MAX_COMPARED = 3
-DOMINANCE = 0.08  # with no career named, the best career must lead the next by this much
-
-
-@dataclass(frozen=True)
-class Route:
-    """Which careers answer a question, and why."""
-
-    careers: tuple[str, ...]
-    how: str  # "pinned" | "named" | "history" | "only" | "search" | "none"
-    compare: bool = False
-    refusal: str = ""  # a reply that ends the question here (another career, none loaded…)
-    reason: str = ""
-    kind: str = "abstain"
-    suggestions: tuple[str, ...] = ()
-    passages: tuple[Passage, ...] = ()  # what a search over several careers found
-    missing: tuple[str, ...] = ()
-
-
 class Advisor:
     """Grounded answers over one index. Thread-safe for concurrent `ask` calls."""
 
@@ -71,7 +56,11 @@ class Advisor:
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
         # the words of career questions: those of the vocabulary files ("degree", "pay")
-        self._career_words = (vocabulary | GENERIC) - STOPWORDS
+        self._career_words = default_career_words(vocabulary)
+        self.fields = FieldIndex(_field_texts(index))
+        self.decision = load_model("decision")
+        self.router = Router(self.careers, self.retriever, self.fields, FieldIndex(_lede_texts(index)), load_model("route"), self._career_words,
+                             lambda q, before: self.understand(q, before)[0])
 
     @staticmethod
     def _title_words(title: str) -> set[str]:
@@ -138,103 +127,63 @@ class Advisor:
         if looks_foreign(words_only):
             return Answer(kind="abstain", text=NOT_ENGLISH, confidence=0.0, suggestions=tuple(self.starter_questions(3, pinned)),
                           reason="not English", **base)  # type: ignore[arg-type]
-        earlier = history_texts(history or [], max_chars)
-        a = analyse(words_only, self.retriever.vocabulary, self.synonyms, resolve_history(earlier))
+        a, earlier = self.understand(words_only, history)
         own = self._section_of.get(question_key(q))
         if own is not None and (pinned is None or own.doc_id == pinned):  # one of our own starters or suggestions
             return replace(self._section(a, own.doc_id, own.section, notices), question=q)
         route = self.route(a, pinned, earlier)
-        if route.refusal:
-            return Answer(question=q, kind=route.kind, text=route.refusal, confidence=0.0, notices=notices, reason=route.reason,
-                          suggestions=route.suggestions, resolved_question=a.dense_text, careers=route.careers, passages=route.passages,
-                          career_titles=tuple(self.careers.title(c) for c in route.careers), missing=route.missing)
-        answer = self._compare(a, route, notices) if route.compare else self._single(a, route.careers[0], notices)
-        return replace(answer, question=q)  # as typed (cleaned), markup and all: the chat shows it
+        reply = self._routed_reply(a, route, pinned, notices)
+        if reply is not None:
+            return replace(reply, question=q)
+        answer = self._compare(a, route, notices) if route.compare else self._single(a, route.careers[0], route, notices)
+        return replace(answer, question=q, route=route.how)  # as typed (cleaned), markup and all: the chat shows it
+
+    def understand(self, question: str, history: Sequence[object] | None = None) -> tuple[Analysis, list[str]]:
+        """The question analysed (markup dropped, spelling repaired, what it asks for), and
+        the earlier questions as clean text."""
+        max_chars = self.settings.max_question_chars
+        earlier = history_texts(history or [], max_chars)
+        text = searchable(clean_question(question, max_chars).text)
+        return analyse(text, self.retriever.vocabulary, self.synonyms, resolve_history(earlier)), earlier
 
     # -- routing --------------------------------------------------------------------------
     def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:
-        """The careers that answer: pinned, named in the question, the conversation's, the
-        only one loaded, or the one a search over all of them clearly favours."""
-        named = self.careers.named(a.corrected)
+        """The careers that answer (see `advisor.routing`)."""
+        return self.router.route(a, pinned, earlier)
+
+    def _routed_reply(self, a: Analysis, route: Route, pinned: str | None, notices: tuple[str, ...]) -> Answer | None:
+        """The reply when the route itself ends the question (another career, none
+        loaded, none fits, which one?); None when a career answers."""
         t = self.careers.title
-        if pinned:
-            # another career named, that the pinned career's profile does not itself speak of
-            others = [c for c in named.ids if c != pinned and not all(self.retriever.knows(w, [pinned]) for w in named.words)] if named.strong else []
-            if others and pinned not in named.ids:
-                return Route((pinned,), "pinned", refusal=f"This chat is about {t(pinned)}, and its profile doesn't cover {t(others[0])}.",
-                             reason=f"asks about another career ({others[0]})", suggestions=tuple(self.starter_questions(3, pinned)))
-            if named.unknown and not named.ids:
-                return self._no_profile(named.unknown, (pinned,))
-            return Route((pinned,), "pinned")
-        if named.ids and named.strong:
-            ids = named.ids[:MAX_COMPARED]
-            if len(ids) > 1 and not (a.compare or _joined(a.corrected, named.spans)):
-                goal = _goal(a.corrected, named, self.careers)
-                if goal:  # "how long is culinary school if I want to be a baker?": the career to be
-                    return Route((goal,), "named")
-                return self._search(a, ids)  # "do I need to be an EMT to be a firefighter?": one of them answers
-            return Route(ids, "named", compare=len(ids) > 1)
-        if named.unknown:
-            return self._no_profile(named.unknown, ())
-        context = self.careers.in_history(earlier)
-        if named.ids:  # a head noun several careers share ("teachers"): the conversation's, or let the search pick
-            return Route((context,), "history") if context in named.ids else self._search(a, named.ids)
-        if context:
-            return Route((context,), "history")
-        if len(self.careers) == 1:
-            return Route((next(iter(self.careers.careers)),), "only")
-        return self._search(a, None)
-
-    def _no_profile(self, unknown: Sequence[str], careers: tuple[str, ...]) -> Route:
-        name = unknown[0]
-        listing = [c["title"] for c in self.careers.listing()]
-        some = ", ".join(listing[:6]) + (" and others" if len(listing) > 6 else "")
-        return Route(careers, "none", refusal=f"Sorry, I don't have a career profile for {name}. I can answer questions about {some}.",
-                     reason=f"no profile for {name}", suggestions=tuple(self.starter_questions(3, careers[0] if careers else None)))
-
-    def _search(self, a: Analysis, among: Sequence[str] | None) -> Route:
-        """No career named: search all (or `among`); answer from the best career when it
-        clearly leads, else ask which one is meant."""
-        s = self.retriever.score(a, among)
-        best: dict[str, float] = {}
-        for i in s.rows:
-            d = self.retriever.unit(int(i)).doc_id
-            if d not in best:
-                best[d] = float(s.total[int(i)])
-            if len(best) >= 6:
-                break
-        ranked = sorted(best, key=lambda d: -best[d])
-        passages = tuple(self.retriever.to_passages(s, 10))
-        missing = find_gaps(a, self.retriever, among, self.policy, self._drop(a, []), self.synonyms).key
-        if missing:
-            listed = " or ".join(f"\u201c{w}\u201d" for w in missing)
-            return Route((), "search", refusal=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
-                         reason=f"no profile mentions {', '.join(missing)}", suggestions=self.suggest_for(s), passages=passages, missing=missing)
-        if not ranked or best[ranked[0]] < self.policy.min_total:
-            return Route((), "search", refusal=self._not_covered(None), reason="no profile matches well",
-                         suggestions=self.suggest_for(s), passages=passages)
-        lead = ranked[0]
-        leads = len(ranked) == 1 or best[lead] - best[ranked[1]] >= DOMINANCE
-        if among is None and len(self.careers) > 1:
-            # No career named. A question about careers uses their words ("pay", "job",
-            # "training"); one that speaks of a single career uses a term only a few
-            # profiles have ("AT-SAT"). "What's the weather tomorrow?" or "tell me a
-            # joke" is neither, however well one profile's words match it.
-            about_careers = any(w in self._career_words for w in words(a.corrected))
-            acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
-            if not about_careers and not (acronym and self.retriever.distinctive(a.focus, lead)):
-                return Route((), "search", refusal=self._not_covered(None), reason="not a question about a career",
-                             suggestions=tuple(self.starter_questions(3)), passages=passages)
-            leads = leads and self.retriever.distinctive(a.focus, lead)  # "how much do they earn?": which career?
-        if leads:
-            return Route((lead,), "search")
-        close = [d for d in ranked if best[lead] - best[d] < DOMINANCE][:4] if len(ranked) > 1 else ranked[:1]
-        close = close if len(close) > 1 else ranked[:3]
-        titles = [self.careers.title(d) for d in close]
-        listed = ", ".join(titles[:-1]) + f" or {titles[-1]}"
-        topic = a.text.rstrip("?!. ")
-        return Route(tuple(close), "search", kind="clarify", refusal=f"Which career do you mean: {listed}?", reason="several careers match",
-                     suggestions=tuple(f"{t}: {topic}?" for t in titles), passages=passages)
+        base = {"question": a.text, "confidence": 0.0, "notices": notices, "resolved_question": a.dense_text, "route": route.how,
+                "passages": tuple(self.retriever.to_passages(route.scored, 10)) if route.scored is not None else ()}
+        if route.how == "other":
+            return Answer(kind="abstain", text=f"This chat is about {t(route.careers[0])}, and its profile doesn't cover {t(route.unknown)}.",
+                          reason=f"asks about another career ({route.unknown})", suggestions=tuple(self.starter_questions(3, pinned)),
+                          careers=route.careers, career_titles=(t(route.careers[0]),), **base)  # type: ignore[arg-type]
+        if route.how == "unknown":
+            listing = [c["title"] for c in self.careers.listing()]
+            some = ", ".join(listing[:6]) + (" and others" if len(listing) > 6 else "")
+            return Answer(kind="abstain", text=f"Sorry, I don't have a career profile for {route.unknown}. I can answer questions about {some}.",
+                          reason=f"no profile for {route.unknown}", suggestions=tuple(self.starter_questions(3, pinned)),
+                          careers=route.careers, career_titles=tuple(t(c) for c in route.careers), **base)  # type: ignore[arg-type]
+        if route.how == "none":
+            # a word no profile uses is named ("none of the profiles mentions “france”")
+            missing = find_gaps(a, self.retriever, None, self.policy, self._drop(a, []), self.synonyms).key
+            if missing:
+                listed = " or ".join(f"\u201c{w}\u201d" for w in missing)
+                return Answer(kind="abstain", text=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
+                              reason=f"no profile mentions {', '.join(missing)}", suggestions=self.suggest_for(route.scored), missing=missing,
+                              **base)  # type: ignore[arg-type]
+            return Answer(kind="abstain", text=self._not_covered(None), reason="no profile matches well", suggestions=tuple(self.starter_questions(3)),
+                          **base)  # type: ignore[arg-type]
+        if route.how == "clarify":
+            titles = [t(c) for c in route.careers]
+            listed = ", ".join(titles[:-1]) + f" or {titles[-1]}" if len(titles) > 1 else titles[0]
+            suggestions = tuple(q for c in route.careers for q in self.suggest_for(route.scored, c, 1))
+            return Answer(kind="clarify", text=f"Which career do you mean: {listed}?", reason="several careers match", suggestions=suggestions,
+                          careers=route.careers, career_titles=tuple(titles), **base)  # type: ignore[arg-type]
+        return None
 
     # -- answering ------------------------------------------------------------------------
     def _drop(self, a: Analysis, careers: Sequence[str]) -> set[str]:
@@ -251,28 +200,54 @@ class Advisor:
                 drop |= named.words | {w for w in words(text) if word_form(w) in named.words}
         return drop
 
-    def _decide(self, a: Analysis, cid: str, named: Sequence[str]) -> tuple[Decision, Scored]:
+    def _decide(self, a: Analysis, cid: str, named: Sequence[str], route: Route) -> tuple[Decision, Scored]:
+        a = self._in_profile(a, cid)
         drop = self._drop(a, named)
         s = self.retriever.score(a, [cid], drop)
         if a.overview and not [t for t in a.focus if t not in drop]:
             # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
-            return overview_answer(self.retriever, self.policy, cid, confidence(float(s.total[int(s.rows[0])]), self.policy)), s
-        gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
-        return decide(a, s, self.retriever, self.policy, gaps), s
+            lede = overview_answer(self.retriever, self.policy, cid)
+            c = candidate(a, s, self.retriever, self.policy, drop=drop)
+            c = Candidate(lede.units, {**c.signals, "overview": 1.0, "coverage": 1.0})
+        else:
+            gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
+            c = candidate(a, s, self.retriever, self.policy, gaps, drop)
+        return decide(c, route_signals(route.how, route.confidence), self.decision, self.policy.answer_all), s
 
-    def _single(self, a: Analysis, cid: str, notices: tuple[str, ...]) -> Answer:
-        d, s = self._decide(a, cid, [cid])
+    def _in_profile(self, a: Analysis, cid: str) -> Analysis:
+        """Real-word slips read against the career's own words: "collage" in a question to
+        the chefs' profile, which speaks of college and never of collage."""
+        speller = self.retriever.vocabulary.speller
+        fixes = {}
+        for w in a.topical:
+            fix = speller.in_profile(w, lambda x: self.retriever.knows(x, [cid]))
+            if fix:
+                fixes[w] = fix
+        if not fixes:
+            return a
+        text = " ".join(fixes.get(t.lower(), t) for t in a.corrected.split())
+        fixed = analyse(text, self.retriever.vocabulary, self.synonyms, a.previous)
+        return replace(fixed, text=a.text, corrections={**a.corrections, **fixes}, followup=a.followup, marker=a.marker,
+                       context=a.context, context_matches=a.context_matches, previous=a.previous)
+
+    def _single(self, a: Analysis, cid: str, route: Route, notices: tuple[str, ...]) -> Answer:
+        d, s = self._decide(a, cid, [cid], route)
         passages = tuple(self.retriever.to_passages(s, 10))
         title = self.careers.title(cid)
-        if d.reason:
+        if d.refusal is not None:
             log.debug("abstained on %r: %s", a.text, d.reason)
-            return Answer(question=a.text, kind="abstain", text=self._abstain_text(d, cid), confidence=d.confidence, passages=passages,
+            text = d.refusal.reply(self._the(cid), d.missing)
+            if route.how == "evidence" and d.missing and not any(self.retriever.knows(w, None) for w in d.missing):
+                # no career was named, and no profile uses the word: none covers it
+                listed = " or ".join(f"\u201c{w}\u201d" for w in d.missing)
+                text = f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them."
+            return Answer(question=a.text, kind="abstain", text=text, confidence=d.confidence, passages=passages,
                           suggestions=self.suggest_for(s, cid), notices=notices, resolved_question=a.dense_text, reason=d.reason,
-                          careers=(cid,), career_titles=(title,), missing=d.missing)
+                          careers=(cid,), career_titles=(title,), missing=d.missing, signals=dict(d.signals or {}))
         sentences, citations = cite(d.units, self.index.documents)
         return Answer(question=a.text, kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
                       citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text,
-                      careers=(cid,), career_titles=(title,))
+                      careers=(cid,), career_titles=(title,), signals=dict(d.signals or {}))
 
     def _compare(self, a: Analysis, route: Route, notices: tuple[str, ...]) -> Answer:
         """One part per career, each labelled with its title and answered from its own
@@ -285,10 +260,10 @@ class Advisor:
         reasons: list[str] = []
         each = replace(a, compare=False)  # each part answers its own career; the student compares
         for cid in route.careers:
-            d, s = self._decide(each, cid, route.careers)
+            d, s = self._decide(each, cid, route.careers, route)
             passages.extend(self.retriever.to_passages(s, 5))
             title = self.careers.title(cid)
-            if d.reason:
+            if d.refusal is not None:
                 extra.append(f"The {title} profile doesn't cover that.")
                 reasons.append(f"{cid}: {d.reason}")
                 continue
@@ -313,7 +288,7 @@ class Advisor:
             return Answer(question=a.text, kind="abstain", text=self._not_covered(cid), confidence=0.0, notices=notices, reason=d.reason,
                           careers=(cid,), career_titles=(title,))
         sentences, citations = cite(d.units, self.index.documents)
-        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=confidence(float(s.total[int(s.rows[0])]), self.policy) if len(s.rows) else 1.0,
+        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=1.0,  # one of our own questions about a section it has
                       sentences=tuple(sentences), citations=tuple(citations), passages=tuple(self.retriever.to_passages(s, 10)), notices=notices,
                       resolved_question=a.dense_text, careers=(cid,), career_titles=(title,))
 
@@ -323,17 +298,8 @@ class Advisor:
                 "Sorry, none of the career profiles covers that, so I can't answer it from the sources."
         return f"Sorry, the {self.careers.title(cid)} profile doesn't cover that, so I can't answer it from the source."
 
-    def _abstain_text(self, d: Decision, cid: str) -> str:
-        the = "The profile" if len(self.careers) == 1 else f"The {self.careers.title(cid)} profile"
-        if d.missing:
-            quoted = [f"\u201c{w}\u201d" for w in d.missing]
-            listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
-            return f"{the} doesn't mention {listed}, so I can't answer that from it."
-        if d.reason.startswith("the profile gives no figure"):
-            return f"{the} doesn't give that figure."
-        if d.reason.startswith("the profile names none"):
-            return f"{the} doesn't name any."
-        return self._not_covered(cid)
+    def _the(self, cid: str) -> str:
+        return "The profile" if len(self.careers) == 1 else f"The {self.careers.title(cid)} profile"
 
     # ------------------------------------------------------------------------------------
     def suggest_for(self, scored: Scored | None, career: str | None = None, n: int = 3) -> tuple[str, ...]:
@@ -379,31 +345,35 @@ class Advisor:
         return f"Ask about {len(self.careers)} careers"
 
 
-_JOINERS = frozenset("and or vs versus compared to with than".split())
-_GOAL = re.compile(r"\b(?:be|become|becoming|being|as|work as|career as|job as)\s+(?:an?\s+)?$")
-
-
-def _goal(text: str, named: Named, careers: CareerIndex) -> str | None:
-    """Of several careers named, the one the student wants to be ("… to be a baker")."""
-    forms = phrase_key(text)
-    goals: set[str] = set()
-    for a, b in named.spans:
-        if _GOAL.search(" ".join(forms[max(0, a - 4) : a]) + " "):
-            goals.update(c for c in careers.named(" ".join(forms[a:b])).ids[:1] if c in named.ids)
-    return next(iter(goals)) if len(goals) == 1 else None
-
-
-def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
-    """Two career names side by side ("actors and accountants", "actors vs. actuaries")."""
-    forms = phrase_key(text)
-    ordered = sorted(spans)
-    return any(0 <= b[0] - a[1] <= 2 and all(f in _JOINERS for f in forms[a[1] : b[0]]) for a, b in zip(ordered, ordered[1:], strict=False))
-
-
 def _openings(index: CorpusIndex) -> dict[str, set[tuple[str, ...]]]:
     """The first four words of every sentence of each career's profile."""
     out: dict[str, set[tuple[str, ...]]] = {}
     for u in index.units:
         if u.kind == "sentence":
             out.setdefault(u.doc_id, set()).add(phrase_key(" ".join(u.text.split()[:4])))
+    return out
+
+
+def _field_texts(index: CorpusIndex) -> dict[str, list[str]]:
+    """Each career's words for its field: its title (twice: a title names the field), its
+    headings and its text."""
+    out: dict[str, list[str]] = {d: [doc.title, doc.title] for d, doc in index.documents.items()}
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    for u in index.units:
+        texts = out.setdefault(u.doc_id, [])
+        texts.append(u.text)
+        if (u.doc_id, u.section) not in seen:
+            seen.add((u.doc_id, u.section))
+            texts.extend(u.section)
+    return out
+
+
+def _lede_texts(index: CorpusIndex) -> dict[str, list[str]]:
+    """Each career's title and first sentences: where a profile says what its workers are
+    and do ("Welders join metal parts…")."""
+    out: dict[str, list[str]] = {d: [doc.title] for d, doc in index.documents.items()}
+    for u in sorted(index.units, key=lambda u: u.position):
+        texts = out.setdefault(u.doc_id, [])
+        if u.kind == "sentence" and len(texts) <= LEDE_SENTENCES:
+            texts.append(u.text)
     return out

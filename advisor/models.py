@@ -204,6 +204,8 @@ class Answer:
     careers: tuple[str, ...] = ()
     career_titles: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+    route: str = ""  # how the career was chosen: pinned, named, history, only, evidence, clarify, none…
+    signals: dict[str, float] | None = None  # what the answer-or-refuse decision weighed (`advisor.decision.FEATURES`)
 
     @property
     def abstained(self) -> bool:
@@ -233,4 +235,6 @@ class Answer:
             "careers": list(self.careers),
             "career_title": " / ".join(self.career_titles) or None,
             "missing": list(self.missing),
+            "route": self.route,
+            "signals": {k: round(float(v), 4) for k, v in (self.signals or {}).items()},
         }

@@ -9,8 +9,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
-
+from advisor.spelling import Speller
 from advisor.text import STOPWORDS, stem, words
 from advisor.vocabulary.files import GENERIC_WORDS, SHORTHAND, word_list
 from advisor.vocabulary.synonyms import Match, Synonyms, one_way_map
@@ -258,11 +257,10 @@ class Analysis:
 
 
 class Vocabulary:
-    """Corpus words, for typo repair.
+    """Corpus words, for typo repair (`advisor.spelling.Speller` decides).
 
-    `english` tells a correctly spelled word the profiles never use ("texas") from a
-    typo ("certifcation"); correcting towards general English words turned "inject"
-    into "insect", so only corpus words are correction targets.
+    `english`, when given, stands in for wordfreq's word list in tests: its words are
+    spelled as meant and are the only English correction targets.
     """
 
     def __init__(self, corpus_words: set[str], english: frozenset[str] | None = None, known: set[str] = frozenset()) -> None:  # type: ignore[assignment]
@@ -271,47 +269,25 @@ class Vocabulary:
         self.words = {w for w in corpus_words if len(w) > 1}
         self.stems = {stem(w) for w in self.words}
         self.english = english
-        self._by_len: dict[int, list[str]] = {}
-        for w in self.words:
-            self._by_len.setdefault(len(w), []).append(w)
+        self._speller: Speller | None = None
+
+    @property
+    def speller(self) -> Speller:
+        if self._speller is None:
+            self._speller = Speller(self.words, self.known | set(self.english or ()), english=self.english)
+        return self._speller
 
     def knows(self, word: str) -> bool:
         return word in self.words or stem(word) in self.stems
 
-    def is_english(self, word: str) -> bool:
-        if self.english is not None:
-            return word in self.english
-        return zipf(word) >= 2.5
-
     def correct(self, word: str) -> str | None:
-        """The nearest corpus word within edit distance 1, or 2 for words of 7+ letters;
-        None when the word is known, is a correctly spelled English word, or nothing is near."""
+        """Shorthand ("u" → "you"), else the word meant for a misspelling (see
+        `Speller.correct`); None when the word is known or spelled as meant."""
         if word in SHORTHAND_WORDS:
             return SHORTHAND_WORDS[word]
-        if len(word) < 4 or self.knows(word) or word in self.known or not word.isalpha() or self.is_english(word):
+        if len(word) < 3 or self.knows(word) or word in self.known:
             return None
-        limit = 1 if len(word) < 7 else 2
-        return self._nearest(word, self._by_len, limit)
-
-    def _nearest(self, word: str, by_len: dict[int, list[str]], limit: int) -> str | None:
-        """The closest word; among equally close ones the most common in English
-        ("lisence" → "license", not "absence"), then the first alphabetically."""
-        best: tuple[int, float, str] | None = None
-        for n in range(len(word) - limit, len(word) + limit + 1):
-            for cand in by_len.get(n, ()):
-                d = Levenshtein.distance(word, cand, score_cutoff=limit)
-                if d <= limit:
-                    key = (d, -zipf(cand), cand)
-                    if best is None or key < best:
-                        best = key
-        return best[2] if best else None
-
-
-def zipf(word: str) -> float:
-    """How common a word is in English (wordfreq's Zipf scale: 7 "the", 3 rare, 0 unknown)."""
-    from wordfreq import zipf_frequency
-
-    return float(zipf_frequency(word, "en"))
+        return self.speller.correct(word)
 
 
 def repair(text: str, vocab: Vocabulary) -> tuple[str, dict[str, str]]:

@@ -2,6 +2,8 @@
 
     python eval/corpora.py careers  /tmp/careers     # imaging + 5 full OOH pages + 20 OOH entries
     python eval/corpora.py catalogue /tmp/catalogue  # imaging + all 369 OOH profiles
+    python eval/corpora.py full /tmp/full            # a school's whole catalogue: imaging + every profile
+                                                     # of ../shared/profiles (OOH and the wild pages)
 
 The OOH profiles come from ../shared/profiles (or --profiles DIR). The project's own
 corpus/ (the imaging profile and its synonyms.txt) is copied in too.
@@ -15,6 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+META_FILES = {"SOURCES.md", "README.md", "DEV-CAREERS.txt"}  # notes about the profiles, not profiles
 SHORT_ENTRIES = [
     # careers-dev.jsonl
     "air-traffic-controllers", "dental-hygienists", "electricians", "firefighters", "lawyers",
@@ -33,6 +36,13 @@ def make(kind: str, dest: Path, profiles: Path) -> int:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(ROOT / "corpus", dest)
+    if kind == "full":
+        for sub in ("ooh-2019", "ooh-2016", "wild"):
+            (dest / sub).mkdir()
+            for f in sorted((profiles / sub).iterdir()):
+                if f.is_file() and f.name not in META_FILES:
+                    shutil.copy(f, dest / sub / f.name)
+        return _done(dest)
     (dest / "ooh-2019").mkdir()
     (dest / "ooh-2016").mkdir()
     for f in sorted((profiles / "ooh-2019").glob("*.txt")):
@@ -40,6 +50,10 @@ def make(kind: str, dest: Path, profiles: Path) -> int:
     entries = sorted((profiles / "ooh-2016").glob("*.txt")) if kind == "catalogue" else [profiles / "ooh-2016" / f"{n}.txt" for n in SHORT_ENTRIES]
     for f in entries:
         shutil.copy(f, dest / "ooh-2016" / f.name)
+    return _done(dest)
+
+
+def _done(dest: Path) -> int:
     n = sum(1 for p in dest.rglob("*") if p.is_file() and p.name != "synonyms.txt")
     print(f"{dest}: {n} profiles")
     return 0
@@ -47,7 +61,7 @@ def make(kind: str, dest: Path, profiles: Path) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("kind", choices=["careers", "catalogue"])
+    p.add_argument("kind", choices=["careers", "catalogue", "full"])
     p.add_argument("dest", type=Path)
     p.add_argument("--profiles", type=Path, default=ROOT.parent / "shared" / "profiles")
     a = p.parse_args()

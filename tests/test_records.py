@@ -448,7 +448,7 @@ def test_advisor_report_writes_text_html_and_csv(tmp_path: Path, corpus_copy: Pa
     data = tmp_path / "data"
     assert cli.main(["build", "--corpus", str(corpus_copy), "--data", str(data)]) == 0
     store = RecordsStore(data / RECORDS_FILE)
-    for q in ("How much do dental assistants earn?", "do dental assistants need a tesla license?", XSS[0]):
+    for q in ("How much do dental assistants earn?", "do dental assistants need a tesla license?", XSS[1]):  # the last is not answered
         store.write([QuestionRecord.of(fake_advisor.ask(q), channel="chat", answer_id=None, latency_ms=1.0)])
     capsys.readouterr()
     out_html, out_csv = tmp_path / "r.html", tmp_path / "r.csv"
@@ -456,7 +456,7 @@ def test_advisor_report_writes_text_html_and_csv(tmp_path: Path, corpus_copy: Pa
     out = capsys.readouterr().out
     assert rc == 0 and "questions" in out and "Not answered, grouped by meaning" in out and "hint:" in out
     page = out_html.read_text("utf-8")
-    assert html.escape(XSS[0]) in page and "<script" not in page
+    assert html.escape(XSS[1]) in page and "<img" not in page
     assert len(out_csv.read_text("utf-8-sig").splitlines()) == 4
 
 

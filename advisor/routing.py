@@ -1,0 +1,263 @@
+"""Which career answers a question: decided from all of the evidence at once.
+
+Evidence for each career: named in the question (a title, a part of one, a synonym; or
+weakly, a head noun several titles share), the conversation's career, the profile's own
+words for its field (`FieldIndex`: "dental hygiene", "beauty school"), and a search of the
+whole catalogue (how well that career's passages answer the question). A fitted choice
+model (`calibrated/route.json`: a conditional logit, fitted by `eval/fit.py`) turns each
+candidate career's evidence into the probability that it is the one meant.
+
+The router asks "which career do you mean?" only when the question names none, the
+conversation has none, and no career's evidence stands out; it then offers the careers
+whose passages answer the question best, one per title.
+
+    >>> route = router.route(analysis, pinned=None, earlier=["what does a dental hygienist do?"])
+    >>> route.careers, route.how
+    (('dental-hygienists',), 'history')
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from advisor.calibration import Logistic
+from advisor.careers import CareerIndex, Named
+from advisor.fields import FieldIndex
+from advisor.question import GENERIC, Analysis
+from advisor.retrieval import Retriever, Scored
+from advisor.text import STOPWORDS, words
+from advisor.vocabulary.synonyms import phrase_key
+
+MAX_COMPARED = 3
+CANDIDATES = 8  # careers looked at from each kind of evidence
+OFFERED = 3  # careers offered when asking which one is meant
+CONVERSATION_DEPTH = 3  # earlier turns routed, at most, to find the conversation's career
+
+ROUTE_FEATURES = ("passage", "passage_gap", "passage_top3", "dense", "passage_rank", "field_rel", "field_log", "field_rank", "lede_rel", "lede_log",
+                  "weak", "history", "history_followup", "followup")
+
+
+@dataclass(frozen=True)
+class Route:
+    """The careers that answer, how they were chosen, and how sure the choice is.
+
+    how: "pinned" | "named" | "history" | "only" | "evidence" (chosen by the evidence) |
+    "clarify" (several fit; ask which) | "other" (a pinned chat asked about another
+    career) | "unknown" (names a career that has no profile) | "none" (nothing fits)."""
+
+    careers: tuple[str, ...]
+    how: str
+    confidence: float = 1.0
+    compare: bool = False
+    unknown: str = ""  # the career name that has no profile ("unknown"), or the other career ("other")
+    scored: Scored | None = None  # the catalogue search, when one was run
+    evidence: dict[str, dict[str, float]] = field(default_factory=dict)  # career → its evidence, for the record
+
+
+class Router:
+    """Routes analysed questions; built once at load from the careers and the retriever."""
+
+    def __init__(self, careers: CareerIndex, retriever: Retriever, fields: FieldIndex, ledes: FieldIndex, model: Logistic, career_words: set[str],
+                 understand: Callable[[str, Sequence[str]], Analysis]) -> None:
+        """`understand(question, earlier)`: the analysis of an earlier turn, to route it too."""
+        self.careers = careers
+        self.understand = understand
+        self._conversations: dict[tuple[str, ...], str | None] = {}
+        self.retriever = retriever
+        self.fields = fields
+        self.ledes = ledes  # the same over each profile's title and first sentences
+        self.model = model
+        self.career_words = career_words  # words of questions about careers ("pay", "training")
+        self.doc_order = list(retriever.doc_rows)
+        # rows of each career, as ranges of one array: the per-career best score of a
+        # catalogue search is one `np.maximum.reduceat`
+        order = np.concatenate([retriever.doc_rows[d] for d in self.doc_order]) if self.doc_order else np.zeros(0, dtype=np.int64)
+        self._order = order
+        self._starts = np.cumsum([0] + [len(retriever.doc_rows[d]) for d in self.doc_order[:-1]]).astype(np.int64)
+        self._canonical = {c: self._one(c) for c in careers.careers}
+
+    def _one(self, cid: str) -> str:
+        """Careers that share a title (the same page saved under two names) are one: the shortest id."""
+        return self.careers._one_per_title([c for c in self.careers.careers if self.careers.careers[c].title.lower() == self.careers.careers[cid].title.lower()])[0]
+
+    # ------------------------------------------------------------------------------------
+    def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:
+        named = self.careers.named(a.corrected)
+        if pinned:
+            return self._pinned(named, pinned)
+        if named.ids and named.strong:
+            ids = named.ids[:MAX_COMPARED]
+            if len(ids) > 1 and not (a.compare or _joined(a.corrected, named.spans)):
+                goal = _goal(a.corrected, named, self.careers)
+                if goal:  # "how long is culinary school if I want to be a baker?": the career to be
+                    return Route((goal,), "named")
+                return self.by_evidence(a, None, among=ids)  # "do I need to be an EMT to be a firefighter?"
+            return Route(ids, "named", compare=len(ids) > 1)
+        if named.unknown and not self.fields.holds(named.unknown[0]):
+            return Route((), "unknown", 0.0, unknown=named.unknown[0])
+        if len(self.careers) == 1:
+            return Route((next(iter(self.careers.careers)),), "only")
+        return self.by_evidence(a, self.conversation(earlier), weak=named.ids)
+
+    def _pinned(self, named: Named, pinned: str) -> Route:
+        # another career named, that the pinned career's profile does not itself speak of
+        others = [c for c in named.ids if c != pinned and not all(self.retriever.knows(w, [pinned]) for w in named.words)] if named.strong else []
+        if others and pinned not in named.ids:
+            return Route((pinned,), "other", 0.0, unknown=others[0])
+        if named.unknown and not named.ids:
+            return Route((pinned,), "unknown", 0.0, unknown=named.unknown[0])
+        return Route((pinned,), "pinned")
+
+    def conversation(self, earlier: Sequence[str], depth: int = CONVERSATION_DEPTH) -> str | None:
+        """The career the conversation is about: the one the latest earlier question was
+        answered from (routed as it was then, with the turns before it), or, when that one
+        asked which career was meant, the one before it."""
+        turns = tuple(earlier)[-6:]
+        if not turns or depth <= 0 or len(self.careers) < 2:
+            return None
+        if turns in self._conversations:
+            return self._conversations[turns]
+        *before, last = turns
+        a = self.understand(last, before)
+        named = self.careers.named(a.corrected)
+        if named.strong and named.ids:
+            found: str | None = named.ids[0]
+        elif named.unknown and not self.fields.holds(named.unknown[0]):
+            found = None
+        else:
+            r = self.by_evidence(a, self.conversation(before, depth - 1), weak=named.ids)
+            # a turn that asked which career was meant leans to its likeliest one
+            found = r.careers[0] if r.how in ("evidence", "history", "clarify") else self.conversation(before, depth - 1)
+        if len(self._conversations) > 4096:
+            self._conversations.clear()
+        self._conversations[turns] = found
+        return found
+
+    def _field(self, text: str, index: FieldIndex | None = None) -> dict[str, float]:
+        """Field evidence of a text, one entry per title."""
+        out: dict[str, float] = {}
+        for c, s in (index or self.fields).scores([w for w in words(text) if w not in STOPWORDS]).items():
+            k = self._canonical.get(c, c)
+            out[k] = max(out.get(k, 0.0), s)
+        return out
+
+    def per_career(self, s: Scored) -> dict[str, float]:
+        """The best fused score of each career's units in a catalogue search."""
+        if not len(self._order):
+            return {}
+        best = np.maximum.reduceat(s.total[self._order], self._starts)
+        out: dict[str, float] = {}
+        for d, b in zip(self.doc_order, best.tolist(), strict=True):
+            k = self._canonical.get(d, d)
+            out[k] = max(out.get(k, -1.0), float(b))
+        return out
+
+    def evidence(self, a: Analysis, context: str | None, weak: Sequence[str] = (), among: Sequence[str] | None = None) -> tuple[Scored, dict[str, dict[str, float]]]:
+        """Each candidate career's evidence (the features of `ROUTE_FEATURES`)."""
+        s = self.retriever.score(a, among)
+        passage = self.per_career(s) if among is None else {c: float(np.max(s.total[self.retriever.doc_rows[c]])) for c in among if c in self.retriever.doc_rows}
+        fld = self._field(a.corrected)
+        lede = self._field(a.corrected, self.ledes)
+        if among is not None:
+            fld = {c: v for c, v in fld.items() if c in among}
+            lede = {c: v for c, v in lede.items() if c in among}
+        top_l = max(lede.values(), default=0.0)
+        top_p = max(passage.values(), default=0.0)
+        top_f = max(fld.values(), default=0.0)
+        cands: list[str] = []
+        cands += sorted(passage, key=lambda c: -passage[c])[:CANDIDATES]
+        cands += sorted(fld, key=lambda c: -fld[c])[:CANDIDATES]
+        cands += sorted(lede, key=lambda c: -lede[c])[:CANDIDATES]
+        cands += [self._canonical.get(c, c) for c in weak]
+        if context:
+            cands.append(self._canonical.get(context, context))
+        weak_set = {self._canonical.get(c, c) for c in weak}
+        p_rank = {c: i + 1 for i, c in enumerate(sorted(passage, key=lambda c: -passage[c]))}
+        f_rank = {c: i + 1 for i, c in enumerate(sorted(fld, key=lambda c: -fld[c]))}
+        out: dict[str, dict[str, float]] = {}
+        for c in dict.fromkeys(cands):
+            if among is not None and c not in among:
+                continue
+            rows = self.retriever.doc_rows.get(c)
+            if rows is None or not len(rows):
+                continue
+            totals = s.total[rows]
+            top3 = float(np.mean(np.sort(totals)[-3:]))
+            p = passage.get(c, 0.0)
+            f = fld.get(c, 0.0)
+            hist = 1.0 if context and c == self._canonical.get(context, context) else 0.0
+            out[c] = {"passage": p, "passage_gap": p - top_p, "passage_top3": top3, "dense": float(np.max(s.dense[rows])),
+                      "passage_rank": 1.0 / p_rank.get(c, 50), "field_rel": f / top_f if top_f > 0 else 0.0, "field_log": math.log1p(f),
+                      "field_rank": 1.0 / f_rank[c] if c in f_rank else 0.0,
+                      "lede_rel": lede.get(c, 0.0) / top_l if top_l > 0 else 0.0, "lede_log": math.log1p(lede.get(c, 0.0)),
+                      "weak": 1.0 if c in weak_set else 0.0, "history": hist, "history_followup": hist * float(a.followup), "followup": float(a.followup)}
+        return s, out
+
+    def by_evidence(self, a: Analysis, context: str | None, weak: Sequence[str] = (), among: Sequence[str] | None = None) -> Route:
+        s, ev = self.evidence(a, context, weak, among)
+        if not ev:
+            return Route((), "none", 0.0, scored=s)
+        p = choice_probabilities({c: self.model.margin(x) for c, x in ev.items()})
+        ranked = sorted(p, key=lambda c: -p[c])
+        best = ranked[0]
+        record = {c: {**ev[c], "p": round(p[c], 4)} for c in ranked[:OFFERED + 2]}
+        if context and best == self._canonical.get(context, context):
+            return Route((context,), "history", p[best], scored=s, evidence=record)
+        names_nothing = not context and not weak and not any(x["field_log"] or x["lede_log"] for x in ev.values())
+        if names_nothing and among is None:
+            # "how much do they earn?": no word of it names a field, so however well one
+            # profile's sentence matches, the question is about no career in particular
+            return Route(tuple(ranked[:OFFERED]), "clarify" if self.about_careers(a, ev[best]) else "none", p[best], scored=s, evidence=record)
+        if p[best] >= self.model.threshold:
+            return Route((best,), "evidence", p[best], scored=s, evidence=record)
+        if context and not any(ev[c]["field_rel"] >= 1.0 and ev[c]["field_log"] > 2.0 for c in ranked[:1]):
+            return Route((context,), "history", p.get(self._canonical.get(context, context), 0.0), scored=s, evidence=record)
+        if not self.about_careers(a, ev[best]):
+            return Route((best,), "none", p[best], scored=s, evidence=record)
+        return Route(tuple(ranked[:OFFERED]), "clarify", p[best], scored=s, evidence=record)
+
+    def about_careers(self, a: Analysis, best: dict[str, float]) -> bool:
+        """A question about careers uses their words ("pay", "job", "training") or words
+        only a few profiles use; "What's the weather tomorrow?" does neither."""
+        if any(w in self.career_words for w in words(a.corrected)):
+            return True
+        acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
+        return acronym or best.get("field_log", 0.0) > 2.0
+
+
+def choice_probabilities(utility: dict[str, float]) -> dict[str, float]:
+    """Softmax of each candidate's utility: the probability that it is the career meant."""
+    top = max(utility.values())
+    e = {c: math.exp(u - top) for c, u in utility.items()}
+    total = sum(e.values())
+    return {c: v / total for c, v in e.items()}
+
+
+_JOINERS = frozenset("and or vs versus compared to with than".split())
+_GOAL = re.compile(r"\b(?:be|become|becoming|being|as|work as|career as|job as)\s+(?:an?\s+)?$")
+
+
+def _goal(text: str, named: Named, careers: CareerIndex) -> str | None:
+    """Of several careers named, the one the student wants to be ("… to be a baker")."""
+    forms = phrase_key(text)
+    goals: set[str] = set()
+    for a, b in named.spans:
+        if _GOAL.search(" ".join(forms[max(0, a - 4) : a]) + " "):
+            goals.update(c for c in careers.named(" ".join(forms[a:b])).ids[:1] if c in named.ids)
+    return next(iter(goals)) if len(goals) == 1 else None
+
+
+def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
+    """Two career names side by side ("actors and accountants", "actors vs. actuaries")."""
+    forms = phrase_key(text)
+    ordered = sorted(spans)
+    return any(0 <= b[0] - a[1] <= 2 and all(f in _JOINERS for f in forms[a[1] : b[0]]) for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def default_career_words(vocabulary: set[str]) -> set[str]:
+    return (vocabulary | GENERIC) - STOPWORDS

@@ -1,0 +1,126 @@
+"""Students' spelling: misspellings and texting repaired before anything reads the words.
+
+Two kinds of slip, two decisions:
+
+- **A non-word** ("nead", "realy", "certifcation", "hygenist"): a word the profiles never
+  use that is rare in English (wordfreq Zipf below `NON_WORD_ZIPF`), or one a much more
+  common word is one edit away from. It is replaced by the nearest word of the profiles or
+  of everyday English (optimal string alignment distance, so "recieve" is one edit), the
+  profiles' own words first, then the most common.
+- **A real-word slip** ("collage" in "do I need collage to be a chef"): an English word,
+  correctly spelled, that the career's profile does not use while a much more common word
+  one edit away is in that profile. Only the career's own text can tell this, so
+  `Speller.in_profile` runs after routing, on the words the career's profile lacks.
+
+Texting shorthand ("u", "ur", "wat") is a one-way map in `vocabulary/shorthand.txt`.
+Targets are the profiles' words and wordfreq's most common English words, so "inject"
+(a correctly spelled word) is never turned into "insect".
+
+    >>> sp = Speller({"college", "chef", "need"})
+    >>> sp.correct("nead"), sp.correct("realy"), sp.correct("chef")
+    ('need', 'really', None)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from advisor.text import word_form
+
+NON_WORD_ZIPF = 3.0  # rarer than this in English, and not a word of the profiles: likely a slip
+GAIN_ZIPF = 1.5  # a correction must be this much more common than the word typed
+ENGLISH_WORDS = 60_000  # wordfreq's most common English words serve as targets too
+CATALOGUE_BONUS = 1.0  # a word of the profiles is preferred to an equally close English one
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    """How common a word is in English (wordfreq's Zipf scale: 7 "the", 3 rare, 0 unknown)."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, "en"))
+
+
+@lru_cache(maxsize=1)
+def _english() -> tuple[str, ...]:
+    from wordfreq import top_n_list
+
+    return tuple(w for w in top_n_list("en", ENGLISH_WORDS) if w.isalpha() and len(w) > 1)
+
+
+class Speller:
+    """Corrections towards the profiles' words and common English.
+
+    `catalogue`: every word of the profiles (lower case); `known`: other words spelled as
+    meant (the vocabulary files'); `frequency`: a Zipf function (wordfreq by default; tests
+    pass their own)."""
+
+    def __init__(self, catalogue: Iterable[str], known: Iterable[str] = (), frequency: Callable[[str], float] | None = None,
+                 english: Iterable[str] | None = None) -> None:
+        self.catalogue = {w for w in catalogue if len(w) > 1 and w.isalpha()}
+        self.known = set(known)
+        self.zipf = frequency or zipf
+        # English targets are real words (wordfreq's list holds common misspellings too: "somthing")
+        english_words = [w for w in (_english() if english is None else english) if english is not None or self.zipf(w) >= NON_WORD_ZIPF]
+        targets = set(self.catalogue) | set(english_words)
+        self._by_len: dict[int, list[str]] = {}
+        for w in targets:
+            self._by_len.setdefault(len(w), []).append(w)
+        self._cache: dict[str, str | None] = {}
+
+    def is_word(self, word: str) -> bool:
+        return word in self.catalogue or word in self.known
+
+    def correct(self, word: str) -> str | None:
+        """The word meant, for a non-word; None when `word` is spelled as meant (or
+        nothing is near)."""
+        if word in self._cache:
+            return self._cache[word]
+        fix = self._correct(word)
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[word] = fix
+        return fix
+
+    def _correct(self, word: str) -> str | None:
+        one = word_form(word)  # "techs": the plural of a word is spelled as meant
+        if len(word) < 3 or not word.isalpha() or self.is_word(word) or self.is_word(one):
+            return None
+        z = max(self.zipf(word), self.zipf(one))
+        if z >= NON_WORD_ZIPF:  # a real word: only the career's profile can tell a slip (`in_profile`)
+            return None
+        best = self._nearest(word, 1 if len(word) < 6 else 2, lambda c: True)
+        if best is None:
+            return None
+        return best if z < NON_WORD_ZIPF and self.zipf(best) > z else None
+
+    def in_profile(self, word: str, profile_words: Callable[[str], bool]) -> str | None:
+        """A real-word slip: the much more common word one edit away (same first letter)
+        that the career's profile uses, for a word it does not ("collage" → "college" in a
+        chef's profile, which speaks of college and never of collage)."""
+        if len(word) < 4 or not word.isalpha() or profile_words(word):
+            return None
+        z = self.zipf(word)
+        best = self._nearest(word, 1, lambda c: c[0] == word[0] and profile_words(c) and self.zipf(c) - z >= GAIN_ZIPF)
+        return best
+
+    def _nearest(self, word: str, limit: int, keep: Callable[[str], bool]) -> str | None:
+        """The closest target; among equally close ones a word of the profiles, then the
+        most common in English, then the first alphabetically."""
+        best: tuple[int, float, str] | None = None
+        for n in range(len(word) - limit, len(word) + limit + 1):
+            bucket = self._by_len.get(n)
+            if not bucket:
+                continue
+            for cand, d, _ in process.extract(word, bucket, scorer=OSA.distance, score_cutoff=limit, limit=None):
+                if cand == word:
+                    continue
+                if keep(cand):
+                    key = (d, -(self.zipf(cand) + (CATALOGUE_BONUS if cand in self.catalogue else 0.0)), cand)
+                    if best is None or key < best:
+                        best = key
+        return best[2] if best else None
