@@ -1,8 +1,8 @@
-"""Ranked units of one career → an extractive answer with citations, or an abstention.
+"""Ranked units of one career → the best extractive answer it can give (`Candidate`), with
+the signals of how well it fits the question, and citations.
 
 Every sentence of an answer is a unit's text, copied; nothing here writes prose about
-the topic. The abstention rules and their thresholds are documented on `Policy` and were
-calibrated on the dev sets (README, "Calibration").
+the topic, and nothing here refuses: `advisor.decision` weighs the signals.
 """
 
 from __future__ import annotations
@@ -23,43 +23,37 @@ from advisor.vocabulary.synonyms import Synonyms
 
 @dataclass(frozen=True)
 class Policy:
-    """When to answer, and how much to say.
+    """How much an answer says, and how the signals of `Candidate` are read. Whether it
+    is given at all is the calibrated decision's (`advisor.decision`), not a rule here.
 
-    - `min_dense` / `min_total`: below these (cosine of the best unit, fused score of the
-      best unit) nothing in the profile is about the question (off-topic).
     - missing words: a name ("Texas") or a word that is not everyday English (Zipf
       frequency below `rare_zipf`: "hygienist", "sonographer") that the career's profile never
-      uses, nor any synonym of it, means the profile does not cover the question. A
-      missing everyday word (below `everyday_zipf`: "insurance", "pregnant") asks the
-      answer to share another topic word with the question ("Do actors get health
-      insurance?" is not answered by a sentence about part-time work); measured on the
-      tuning sets, such questions are nearly all ones the profile does not answer.
+      uses, nor any synonym of it, is a key missing word (`n_key`); an everyday one (below
+      `everyday_zipf`: "insurance", "pregnant") is another (`n_other`), which matters when
+      the answer shares no other topic word with the question (`unanchored`).
     - figures: a question that asks for a number ("pass rate", "how much", "how long") is
-      answered only by a sentence that holds one.
-    - names: "which colleges/companies…" is answered only by a sentence that names one.
-    - a bare noun phrase ("Welding torches") is never a whole
-      answer to a question that does not ask for a list.
+      answered from the sentences that hold one, when there are any (`figure_missing` else).
+    - `min_total`: a question across careers whose best passage scores below this (the
+      fused score of the weakest answers) is not covered by the catalogue.
     """
 
-    min_dense: float = 0.20
     min_total: float = 0.47
     rare_zipf: float = 3.0
     everyday_zipf: float = 5.0
-    margin: float = 0.15  # extra sentences must score within this of the best
+    margin: float = 0.2  # extra sentences must score within this of the best
     aim_words: int = 60
     max_words: int = 150
     max_sentences: int = 3
     max_bullets: int = 8
     list_words: int = 100  # a list answer stops adding bullets past this many words
-    terse_words: int = 6  # a bullet this short is a noun phrase, not an answer on its own
-    terse_confidence: float = 0.55  # …so an answer of such bullets only is a "closest match"
-    terse_gap_zipf: float = 4.7  # …and none at all when the question holds a word (rarer than this) the profile lacks
-    confident_total: float = 0.95  # confidence 1.0 at or above this fused score
+    terse_words: int = 6  # a bullet this short is a noun phrase, not an answer on its own (`terse`)
     answer_all: bool = False  # give every candidate answer, with its probability (to collect rows for `eval/fit.py`)
 
 
 @dataclass(frozen=True)
-class Decision:
+class Selection:
+    """Units chosen for an answer that needs no decision (a profile's opening, one of our own section questions)."""
+
     units: tuple[Unit, ...]
     reason: str  # why it abstained; "" when it answers
     confidence: float
@@ -76,12 +70,6 @@ _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?
 _LIST_KINDS = ("bullet", "row")
 # A sentence that compares: "more … than", "unlike", "whereas", "differ", "-er than".
 _COMPARES = re.compile(r"\b(?:than|unlike|whereas|compared|comparison|differ\w*|versus|vs\.?|while|rather|instead|similar|same as|both)\b", re.I)
-
-
-def confidence(total: float, p: Policy) -> float:
-    if total < p.min_total:
-        return round(0.5 * max(total, 0.0) / p.min_total, 4)
-    return round(0.5 + 0.5 * min(1.0, (total - p.min_total) / (p.confident_total - p.min_total)), 4)
 
 
 @dataclass(frozen=True)
@@ -148,7 +136,8 @@ class Candidate:
     missing: tuple[str, ...] = ()  # the question's words the profile lacks that matter most
 
 
-def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps(), drop: set[str] = frozenset()) -> Candidate:  # noqa: B008  # type: ignore[assignment]
+def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps(), drop: set[str] = frozenset(),  # noqa: B008  # type: ignore[assignment]
+              synonyms: Synonyms | None = None) -> Candidate:
     """Choose the units to answer with, and measure the fit."""
     if not len(s.rows):
         return Candidate((), {"empty": 1.0})
@@ -186,49 +175,56 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
         "compare_asked": float(a.compare), "compare_missing": float(a.compare and not any(_COMPARES.search(u.text) for u in units)),
         "list_asked": float(a.list_question), "terse": float(terse), "terse_open": float(terse and not a.yes_no),
         "unanchored": float(bool(gaps.other) and not _anchored(units, gaps.anchors)),
-        "coverage": _coverage(a, units, drop), "topical": float(len([t for t in a.focus if t not in drop])),
+        "coverage": _coverage(a, units, drop, synonyms), "topical": float(len([t for t in a.focus if t not in drop])),
     })
+    gap = float(bool(gaps.key or gaps.other))
+    sig["terse_gap"] = sig["terse"] * gap  # a list of things, and a word of the question it never mentions
+    sig["gap_uncovered"] = gap * (1.0 - sig["coverage"])
     missing = gaps.key or (gaps.other if sig["unanchored"] else ())
     return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
 
 
-def _coverage(a: Analysis, units: Sequence[Unit], drop: set[str]) -> float:
+def _coverage(a: Analysis, units: Sequence[Unit], drop: set[str], synonyms: Synonyms | None = None) -> float:
     """The share of the question's topic words (less the career's own names) that the
-    answer's text or headings use."""
-    asked = [t for t in a.focus if t not in drop]
+    answer's text or headings use, themselves or through a synonym ("pay" → "wage")."""
+    asked = [w for w in a.topical if stem(w) not in drop and w not in drop]
     if not asked:
         return 1.0
     have = {stem(w) for u in units for w in words(u.text + " " + " ".join(u.section) + " " + u.topic)}
-    return sum(t in have for t in asked) / len(asked)
+
+    def covered(w: str) -> bool:
+        return stem(w) in have or bool(synonyms and any(stem(x) in have for x in synonyms.related(w)))
+
+    return sum(covered(w) for w in asked) / len(asked)
 
 
 def _terse(u: Unit, p: Policy) -> bool:
     return u.kind in _LIST_KINDS and len(u.text.split()) <= p.terse_words
 
 
-def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float = 1.0) -> Decision:
+def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float = 1.0) -> Selection:
     """A question about the career as a whole ("what do actors do?"): the profile's
     opening sentences, which say what the career is."""
     rows = r.doc_rows.get(doc_id)
     if rows is None or not len(rows):
-        return Decision((), "the profile has no text", 0.0)
+        return Selection((), "the profile has no text", 0.0)
     units = [r.unit(int(i)) for i in rows]
     sentences = [u for u in units if u.kind == "sentence"] or units
     # the sentence that stands first in the text (a page summary's copy counts)
     first = min(sentences, key=lambda u: min([u.start] + [a[0] for a in u.also]))
     lede = [first] + [u for u in units if u.chunk_id == first.chunk_id and u.position == first.position + 1 and u.kind == "sentence"]
-    return Decision(tuple(_capped(lede, p.aim_words)), "", conf)
+    return Selection(tuple(_capped(lede, p.aim_words)), "", conf)
 
 
-def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Decision:
+def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Selection:
     """Answer one of our own section questions from that section: its list (with its
     introduction) or its best sentences. No abstention: the section is known to exist."""
     rows = np.array([i for i in s.rows if r.unit(int(i)).doc_id == doc_id and r.unit(int(i)).section == section], dtype=np.int64)
     if not len(rows):
-        return Decision((), "that section is not in the index", 0.0)
+        return Selection((), "that section is not in the index", 0.0)
     within = replace(s, rows=rows)
     units = _list_units(within, r, p) or _with_list(_prose_units(within, r, p), within, r, p)
-    return Decision(tuple(_capped(units, p.max_words)), "", 1.0)
+    return Selection(tuple(_capped(units, p.max_words)), "", 1.0)
 
 
 def _same(a: Unit, b: Unit) -> bool:

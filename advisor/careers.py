@@ -127,11 +127,10 @@ class CareerIndex:
         return len(self.careers)
 
     def _display_titles(self) -> dict[str, str]:
-        """Titles, with the id added where two careers share one ("Cooks (cooks-35-2012)")."""
-        count: dict[str, int] = {}
-        for c in self.careers.values():
-            count[c.title.lower()] = count.get(c.title.lower(), 0) + 1
-        return {c.id: c.title if count[c.title.lower()] == 1 else f"{c.title} ({c.id})" for c in self.careers.values()}
+        """Each career's title as its profile gives it. Two profiles with one title are two
+        saved versions of one career's page: they are one career to a student (the
+        shortest id answers, see `_one_per_title`), never told apart by a file id."""
+        return {c.id: c.title for c in self.careers.values()}
 
     def title(self, career_id: str) -> str:
         return self._titles[career_id]
@@ -150,7 +149,9 @@ class CareerIndex:
         raise CareerError(f"No career {key!r} is loaded.{hint} GET /api/careers (or `advisor careers`) lists them.")
 
     def listing(self) -> list[dict[str, str]]:
-        return sorted(({"id": c.id, "title": self._titles[c.id]} for c in self.careers.values()), key=lambda x: x["title"].lower())
+        """The careers by title, one per title (another version of a page answers by its id)."""
+        ids = self._one_per_title(self.careers)
+        return sorted(({"id": c, "title": self._titles[c]} for c in ids), key=lambda x: x["title"].lower())
 
     # -- names in a question ----------------------------------------------------------
     def named(self, text: str) -> Named:

@@ -23,10 +23,9 @@ from advisor.answer import Candidate
 from advisor.calibration import Logistic
 from advisor.models import Unit
 
-FEATURES = (
-    "total", "dense", "margin", "lexical", "n_key", "n_other", "unanchored", "coverage", "topical",
-    "figure_asked", "figure_missing", "figure_elsewhere", "names_asked", "names_missing", "compare_asked", "compare_missing",
-    "list_asked", "terse", "terse_open", "followup", "overview", "route_conf", "route_named", "route_history", "route_evidence",
+FEATURES = (  # the signals the model weighs (a candidate carries a few more, for the record)
+    "total", "dense", "margin", "coverage", "missing_weight", "n_key", "unanchored", "figure_missing", "names_missing",
+    "compare_missing", "terse_open", "overview", "route_conf", "route_history", "route_evidence",
 )
 
 

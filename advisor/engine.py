@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from advisor.careers import CareerIndex
 from advisor.decision import Decision, decide, route_signals
 from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
+from advisor.explore import asks_across_careers, explore, strength
 from advisor.fields import FieldIndex
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
@@ -59,6 +61,9 @@ class Advisor:
         self._career_words = default_career_words(vocabulary)
         self.fields = FieldIndex(_field_texts(index))
         self.decision = load_model("decision")
+        # the share of the careers such a reply lists that answer the question, measured on
+        # the development sets (`eval/fit.py`): the reply's confidence
+        self.explore_confidence = float(self.decision.fitted_on.get("explore_precision", 0.5))
         self.router = Router(self.careers, self.retriever, self.fields, FieldIndex(_lede_texts(index)), load_model("route"), self._career_words,
                              lambda q, before: self.understand(q, before)[0])
 
@@ -131,6 +136,8 @@ class Advisor:
         own = self._section_of.get(question_key(q))
         if own is not None and (pinned is None or own.doc_id == pinned):  # one of our own starters or suggestions
             return replace(self._section(a, own.doc_id, own.section, notices), question=q)
+        if pinned is None and len(self.careers) > 1 and asks_across_careers(a.corrected) and not self.careers.named(a.corrected).strong:
+            return replace(self._explore(a, notices), question=q)
         route = self.route(a, pinned, earlier)
         reply = self._routed_reply(a, route, pinned, notices)
         if reply is not None:
@@ -207,12 +214,26 @@ class Advisor:
         if a.overview and not [t for t in a.focus if t not in drop]:
             # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
             lede = overview_answer(self.retriever, self.policy, cid)
-            c = candidate(a, s, self.retriever, self.policy, drop=drop)
+            c = candidate(a, s, self.retriever, self.policy, drop=drop, synonyms=self.synonyms)
             c = Candidate(lede.units, {**c.signals, "overview": 1.0, "coverage": 1.0})
         else:
             gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
-            c = candidate(a, s, self.retriever, self.policy, gaps, drop)
+            c = candidate(a, s, self.retriever, self.policy, gaps, drop, self.synonyms)
+            if gaps.key or gaps.other:
+                c = replace(c, signals={**c.signals, "missing_weight": self._weight_of(a, (*gaps.key, *gaps.other))})
         return decide(c, route_signals(route.how, route.confidence), self.decision, self.policy.answer_all), s
+
+    def _weight_of(self, a: Analysis, missing: Sequence[str]) -> float:
+        """How much of the question's meaning the words a profile lacks carry: how far the
+        question moves, in the model's space, when the weightiest of them is left out
+        ("pregnant" in "can pregnant technologists work around radiation?" carries much of
+        it; "nutshell" in "what are lawyers like, in a nutshell?" little)."""
+        whole = self.retriever.embed(a.corrected)
+        most = 0.0
+        for w in missing[:3]:
+            rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
+            most = max(most, 1.0 - float(whole @ self.retriever.embed(" ".join(rest.split()))))
+        return most
 
     def _in_profile(self, a: Analysis, cid: str) -> Analysis:
         """Real-word slips read against the career's own words: "collage" in a question to
@@ -298,6 +319,34 @@ class Advisor:
                 "Sorry, none of the career profiles covers that, so I can't answer it from the sources."
         return f"Sorry, the {self.careers.title(cid)} profile doesn't cover that, so I can't answer it from the source."
 
+    def _explore(self, a: Analysis, notices: tuple[str, ...]) -> Answer:
+        """Careers whose profiles answer a question about careers in general, each with
+        its one best sentence, labelled and cited (see `advisor.explore`)."""
+        s = self.retriever.score(a, None)
+        picks = explore(s, self.retriever, self.router._canonical)
+        passages = tuple(self.retriever.to_passages(s, 10))
+        if strength(picks) < self.policy.min_total:
+            return Answer(question=a.text, kind="abstain", text=self._not_covered(None), confidence=0.0, passages=passages, notices=notices,
+                          resolved_question=a.dense_text, reason="no profile matches well", route="explore", suggestions=tuple(self.starter_questions(3)))
+        sentences: list[AnswerSentence] = []
+        citations: list[Citation] = []
+        kept: list[str] = []
+        n_words = 0
+        for pick in picks:
+            title = self.careers.title(pick.career)
+            cost = len(title.split()) + len(pick.unit.text.split()) + 1
+            if kept and n_words + cost > self.policy.max_words:
+                break
+            part, cites = cite([pick.unit], self.index.documents, part=title, first=len(citations) + 1)
+            sentences.extend(part)
+            citations.extend(cites)
+            kept.append(pick.career)
+            n_words += cost
+        titles = tuple(self.careers.title(c) for c in kept)
+        return Answer(question=a.text, kind="answer", text=render(sentences), confidence=self.explore_confidence, sentences=tuple(sentences),
+                      citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text, careers=tuple(kept),
+                      career_titles=titles, route="explore", suggestions=tuple(f"Tell me more about {plural_title(t)}" for t in titles[:3]))
+
     def _the(self, cid: str) -> str:
         return "The profile" if len(self.careers) == 1 else f"The {self.careers.title(cid)} profile"
 
@@ -310,6 +359,8 @@ class Advisor:
         ranked: list[str] = []
         for i in scored.rows:
             u = self.retriever.unit(int(i))
+            if career is not None and u.doc_id != career:
+                continue
             q = self._question_of.get((u.doc_id, u.section))
             if q and q not in ranked:
                 ranked.append(q)

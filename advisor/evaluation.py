@@ -33,6 +33,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 
 WORD_CAP = 150  # an answer longer than this (in white-space separated words) is not accurate
 TOP_PASSAGES = 10  # ranks and hit@k look at this many retrieved passages
+EXPLORE_RIGHT = 2  # a question across careers is answered when this many of the careers listed are expected
 
 # Why a line failed: the first check it failed, in this order.
 ERROR = "error"  # the line could not be answered (bad JSON, no question, unknown career)
@@ -49,7 +50,8 @@ DEFINITIONS = {
     "answerable / unanswerable": "lines with \"answerable\": true / false; a line without \"answerable\" is in no rate",
     "hit@1 / hit@3 / hit@5": "share of answerable lines where one of the first k retrieved passages holds an expected phrase",
     "MRR@10": "mean over answerable lines of 1 / rank of the first of the top 10 passages holding an expected phrase (0 if none)",
-    "answer accuracy": f"share of answerable lines answered (not refused) with an answer holding an expected phrase, at most {WORD_CAP} words",
+    "answer accuracy": f"share of answerable lines answered (not refused) with an answer holding an expected phrase, at most {WORD_CAP} words; "
+                       f"a question across careers (\"expect_careers\") is answered right when {EXPLORE_RIGHT} of the careers listed are expected ones",
     "false abstention": "share of answerable lines the advisor refused (false refusals)",
     "abstention: KIND": "share of unanswerable lines of that type the advisor refused (all: every unanswerable line); higher is better",
     "grounded citations": "share of lines run (errors aside) whose every citation quote stands verbatim in the profile it cites and, "
@@ -57,6 +59,7 @@ DEFINITIONS = {
     "by type: TYPE": "pass rate of the lines of that type: answer accuracy for answerable lines, refusals for unanswerable ones",
     "by career: ID": "answer accuracy of the answerable lines whose \"about\" names that career (how many in brackets)",
     "answers quoting another career": "answered lines citing a profile their \"about\" does not name",
+    "reliability BAND": "of the answered lines whose confidence is in the band, the share answered right (answers to unanswerable lines count as wrong)",
     "latency p50 / p95 ms": "median and 95th percentile of the time one ask took",
     "abstained": "share of the lines answered without error that got no answer (every kind but \"answer\")",
     "kind: KIND": "share of the lines answered without error that got this kind (answer, abstain, clarify, smalltalk, invalid)",
@@ -207,6 +210,8 @@ def judge(gold: dict[str, Any], out: dict[str, Any]) -> Verdict:
         return Verdict(None)
     if not gold["answerable"]:
         return Verdict(True) if out.get("abstained") else Verdict(False, ANSWERED_UNANSWERABLE)
+    if gold.get("expect_careers"):
+        return _judge_explore(gold, out)
     phrases = _phrases(gold)
     texts = [str(p.get("text", "")) for p in (out.get("passages") or [])[:TOP_PASSAGES]]
     rank = next((i + 1 for i, t in enumerate(texts) if _relevant(t, phrases)), None)
@@ -218,6 +223,26 @@ def judge(gold: dict[str, Any], out: dict[str, Any]) -> Verdict:
     if words(answer) > WORD_CAP:
         return Verdict(False, OVER_CAP, rank)
     return Verdict(True, None, rank)
+
+
+_SOC = re.compile(r"-\d\d-\d{4}$")  # "cooks-35-2012": another saved version of the page "cooks"
+
+
+def same_career(a: str, b: str) -> bool:
+    return _SOC.sub("", a) == _SOC.sub("", b)
+
+
+def _judge_explore(gold: dict[str, Any], out: dict[str, Any]) -> Verdict:
+    """A question across careers passes when it is answered with a list of careers of which
+    at least EXPLORE_RIGHT (or all, when fewer are expected) are among `expect_careers`."""
+    if out.get("abstained"):
+        return Verdict(False, FALSE_REFUSAL)
+    want = [str(c) for c in gold["expect_careers"]]
+    listed = [str(c) for c in out.get("careers") or []]
+    right = sum(any(same_career(c, w) for w in want) for c in listed)
+    if right >= min(EXPLORE_RIGHT, len(want)):
+        return Verdict(True, None, 1)
+    return Verdict(False, WRONG_PASSAGE)
 
 
 _NOT_GOLD = ("id", "question", "history")
@@ -282,9 +307,12 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
     by_type: dict[str, list[float]] = {}
     by_career: dict[str, list[float]] = {}
     other_career: list[str] = []
+    answered: list[tuple[float, float]] = []  # (confidence, right) of every answered line with gold
     errors = 0
     for gold, out in pairs:
         v = judge(gold, out)
+        if v.passed is not None and "error" not in out and not out.get("abstained"):
+            answered.append((float(out.get("confidence", 0.0)), float(v.passed)))
         about = gold.get("about")
         asked = {about} if isinstance(about, str) else set(about or [])
         if "error" in out:
@@ -292,7 +320,7 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
         else:
             lat.append(float(out.get("latency_ms", 0.0)))
             ground.append(float(grounded(out, sources)))
-            if asked and not out.get("abstained") and any(c.get("doc") not in asked for c in out.get("citations", [])):
+            if asked and not out.get("abstained") and any(not any(same_career(str(c.get("doc")), x) for x in asked) for c in out.get("citations", [])):
                 other_career.append(str(out.get("id")))
         if v.passed is None:
             continue
@@ -327,8 +355,22 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
         "by_type": {k: _mean(v) for k, v in sorted(by_type.items())},
         "by_career": {k: {"answer_accuracy": _mean(v), "answerable": len(v)} for k, v in sorted(by_career.items())},
         "other_career_answers": other_career,
+        "reliability": reliability(answered),
         "latency_ms": _percentiles(lat),
     }
+
+
+BANDS = (0.0, 0.2, 0.4, 0.6, 0.8, 0.9, 1.0001)
+
+
+def reliability(answered: list[tuple[float, float]]) -> list[dict[str, Any]]:
+    """Confidence band → share of the answers in it that were right: `confidence` is the
+    probability that an answer is right, and this shows how well it keeps that promise."""
+    out = []
+    for lo, hi in zip(BANDS, BANDS[1:], strict=False):
+        band = [ok for c, ok in answered if lo <= c < hi]
+        out.append({"band": f"{lo:.1f}\u2013{min(hi, 1.0):.1f}", "answers": len(band), "right": _mean(band)})
+    return out
 
 
 def answer_stats(records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -372,6 +414,7 @@ def summary_rows(m: dict[str, Any]) -> list[tuple[str, str, str]]:
     rows += [(f"by type: {k}", s(v), d["by type: TYPE"]) for k, v in m["by_type"].items()]
     rows += [(f"by career: {k}", f"{s(v['answer_accuracy'])} ({v['answerable']})", d["by career: ID"]) for k, v in m.get("by_career", {}).items()]
     rows += [("answers quoting another career", str(len(m.get("other_career_answers", []))), d["answers quoting another career"])]
+    rows += [(f"reliability {b['band']}", f"{s(b['right'])} of {b['answers']}", d["reliability BAND"]) for b in m.get("reliability", []) if b["answers"]]
     rows += [("latency p50 / p95 ms", f"{s(m['latency_ms']['p50'])} / {s(m['latency_ms']['p95'])}", d["latency p50 / p95 ms"])]
     return rows
 

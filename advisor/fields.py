@@ -18,9 +18,12 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
+from advisor.spelling import zipf
 from advisor.text import STOPWORDS, stem, words
 
 FEW = 15  # a term in at most 1/FEW of the profiles (and at least one) names a field
+EVERYDAY = 4.5  # …and a single word that common in English (Zipf) never does ("degree", "need")
+PAIR_EVERYDAY = 5.0  # a pair of words does unless both are at least this common ("high school")
 
 
 def field_terms(text: str) -> list[str]:
@@ -37,6 +40,10 @@ class FieldIndex:
         self.k1, self.b = k1, b
         self.careers = list(texts)
         counts = [Counter(t for text in texts[c] for t in field_terms(text)) for c in self.careers]
+        self._zipf: dict[str, float] = {}  # stem → how common in English its most common word is
+        for w in {w for c in self.careers for text in texts[c] for w in words(text)}:
+            st = stem(w)
+            self._zipf[st] = max(self._zipf.get(st, 0.0), zipf(w))
         self.lengths = [sum(c.values()) for c in counts]
         self.avg = sum(self.lengths) / max(len(self.lengths), 1)
         self.postings: dict[str, list[tuple[int, int]]] = {}
@@ -45,7 +52,13 @@ class FieldIndex:
                 self.postings.setdefault(t, []).append((i, tf))
         n = len(self.careers)
         few = max(1, n // FEW)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items() if len(p) <= few}
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items() if len(p) <= few and self._naming(t)}
+
+    def _naming(self, term: str) -> bool:
+        """Whether a term can name a field: not an everyday word of English."""
+        ws = term.split()
+        limit = EVERYDAY if len(ws) == 1 else PAIR_EVERYDAY
+        return min(self._zipf.get(w, 0.0) for w in ws) < limit
 
     def scores(self, question_words: Sequence[str]) -> dict[str, float]:
         """The question's words (in order) against every profile."""

@@ -217,6 +217,21 @@ class Answer:
             return "not covered" if self.kind == "abstain" else ""
         return "from the profile" if self.confidence >= 0.6 else "closest match"
 
+    def parts(self) -> list[dict[str, Any]]:
+        """An answer about several careers (a comparison, or careers for a question across
+        careers), one entry a career: its id, title, quoted text and citation numbers."""
+        if len(self.careers) < 2:
+            return []
+        by_title = dict(zip(self.career_titles, self.careers, strict=False))
+        out: dict[str, dict[str, Any]] = {}
+        for s in self.sentences:
+            if s.part in by_title:
+                entry = out.setdefault(s.part, {"career": by_title[s.part], "title": s.part, "text": "", "citations": []})
+                entry["text"] = f"{entry['text']} {s.text}".strip()
+                if s.citation not in entry["citations"]:
+                    entry["citations"].append(s.citation)
+        return list(out.values())
+
     def to_dict(self) -> dict[str, Any]:
         """The batch output record (the evaluators' contract) plus a few extra keys."""
         return {
@@ -236,5 +251,6 @@ class Answer:
             "career_title": " / ".join(self.career_titles) or None,
             "missing": list(self.missing),
             "route": self.route,
+            "parts": self.parts(),
             "signals": {k: round(float(v), 4) for k, v in (self.signals or {}).items()},
         }

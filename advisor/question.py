@@ -221,7 +221,7 @@ def strip_followup_marker(text: str) -> str:
 SHORTHAND_WORDS = one_way_map(SHORTHAND)
 _YES_NO = re.compile(r"^(?:is|are|am|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|has|have|had)\b", re.I)
 # "what do actors do?", "tell me about actuaries": the career itself, once its name is set aside
-_OVERVIEW = re.compile(r"^(?:what(?:'s| is| are)?\b.*\b(?:do|does|is|are)\b|tell me about|describe|explain|what about|what's|whats)\b", re.I)
+_OVERVIEW = re.compile(r"^(?:what(?:'s| is| are)?\b.*\b(?:do|does|is|are)\b|tell me (?:more )?about|describe|explain|what about|what's|whats)\b", re.I)
 # "difference between A and B", "compare A to B", "A vs B": two things set side by side
 _COMPARE = re.compile(
     r"\b(?:differences?|compar\w*|similarit\w*)\b.*\b(?:between|and|or|to|with|vs\.?|versus)\b|\b(?:vs\.?|versus)\b|\bbetter\b.*\bor\b|\bmore than\b|\bless than\b",

@@ -91,6 +91,9 @@ class Router:
         if pinned:
             return self._pinned(named, pinned)
         if named.ids and named.strong:
+            stays = self._stays(a, named, earlier)
+            if stays:  # "can I become a cook from that?" after a question about food prep: still about food prep
+                return Route((stays,), "history")
             ids = named.ids[:MAX_COMPARED]
             if len(ids) > 1 and not (a.compare or _joined(a.corrected, named.spans)):
                 goal = _goal(a.corrected, named, self.careers)
@@ -103,6 +106,18 @@ class Router:
         if len(self.careers) == 1:
             return Route((next(iter(self.careers.careers)),), "only")
         return self.by_evidence(a, self.conversation(earlier), weak=named.ids)
+
+    def _stays(self, a: Analysis, named: Named, earlier: Sequence[str]) -> str | None:
+        """A follow-up that points back ("from that", "them") and names another career
+        its conversation's profile itself speaks of ("do most of them start out as
+        lawyers?" after a question about arbitrators, whose profile speaks of lawyers)
+        stays with the conversation's career."""
+        if not a.followup or not earlier:
+            return None
+        context = self.conversation(earlier)
+        if context is None or context in named.ids or not named.words:
+            return None
+        return context if all(self.retriever.knows(w, [context]) for w in named.words) else None
 
     def _pinned(self, named: Named, pinned: str) -> Route:
         # another career named, that the pinned career's profile does not itself speak of

@@ -35,6 +35,8 @@ NON_WORD_ZIPF = 3.0  # rarer than this in English, and not a word of the profile
 GAIN_ZIPF = 1.5  # a correction must be this much more common than the word typed
 ENGLISH_WORDS = 60_000  # wordfreq's most common English words serve as targets too
 CATALOGUE_BONUS = 1.0  # a word of the profiles is preferred to an equally close English one
+LONGER_BONUS = 0.5  # …and so is one no shorter than the word typed
+LONG_WORD = 8  # a word this long may be two edits from the word meant ("fluoro" is not "floor")
 
 
 @lru_cache(maxsize=200_000)
@@ -91,9 +93,11 @@ class Speller:
         if len(word) < 3 or not word.isalpha() or self.is_word(word) or self.is_word(one):
             return None
         z = max(self.zipf(word), self.zipf(one))
+        if word.endswith("in") and self.zipf(word + "g") >= NON_WORD_ZIPF and z < self.zipf(word + "g"):
+            return word + "g"  # "tryin", "somethin": the g dropped, as it is spoken
         if z >= NON_WORD_ZIPF:  # a real word: only the career's profile can tell a slip (`in_profile`)
             return None
-        best = self._nearest(word, 1 if len(word) < 6 else 2, lambda c: True)
+        best = self._nearest(word, 1 if len(word) < LONG_WORD else 2, lambda c: True)
         if best is None:
             return None
         return best if z < NON_WORD_ZIPF and self.zipf(best) > z else None
@@ -109,8 +113,9 @@ class Speller:
         return best
 
     def _nearest(self, word: str, limit: int, keep: Callable[[str], bool]) -> str | None:
-        """The closest target; among equally close ones a word of the profiles, then the
-        most common in English, then the first alphabetically."""
+        """The closest target; among equally close ones the likeliest: the most common in
+        English, a word of the profiles and one no shorter than the word typed counting
+        for more; then the first alphabetically."""
         best: tuple[int, float, str] | None = None
         for n in range(len(word) - limit, len(word) + limit + 1):
             bucket = self._by_len.get(n)
@@ -120,7 +125,10 @@ class Speller:
                 if cand == word:
                     continue
                 if keep(cand):
-                    key = (d, -(self.zipf(cand) + (CATALOGUE_BONUS if cand in self.catalogue else 0.0)), cand)
+                    # a letter left out is the commonest slip: a word no shorter than the one
+                    # typed is a little likelier ("ern" → "earn", not "en")
+                    prior = self.zipf(cand) + (CATALOGUE_BONUS if cand in self.catalogue else 0.0) + (LONGER_BONUS if len(cand) >= len(word) else 0.0)
+                    key = (d, -prior, cand)
                     if best is None or key < best:
                         best = key
         return best[2] if best else None

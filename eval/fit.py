@@ -37,6 +37,7 @@ from advisor.engine import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
 ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl"]
+DUMP: Path | None = None
 DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging")]
 
 
@@ -114,7 +115,10 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", choices=["route", "decision"])
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "advisor-eval")
+    p.add_argument("--dump", type=Path, help="write the decision rows (signals, label) here, one JSON line each")
     a = p.parse_args()
+    global DUMP
+    DUMP = a.dump
     advisors: dict[str, Advisor] = {}
 
     def advisor(kind: str) -> Advisor:
@@ -207,7 +211,9 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
         meta += [dict(mm, set=name) for mm in m]
     X = np.array([[row.get(f, 0.0) for f in FEATURES] for row in xs], dtype=np.float64)
     Y = np.array(ys)
-    model = fit_logistic(X, Y, FEATURES, c=0.5)
+    if DUMP:
+        DUMP.write_text("".join(json.dumps({**m, "y": int(y), "x": row}) + "\n" for m, y, row in zip(meta, ys, xs, strict=True)), "utf-8")
+    model = fit_logistic(X, Y, FEATURES, c=0.1)  # C chosen by 5-fold cross-validation on these rows
     ps = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in X])
     answerable = np.array([bool(m["answerable"]) for m in meta])
     # the threshold that passes the most lines: an answerable line passes when answered

@@ -16,7 +16,7 @@ from advisor.question import has_figure
 from advisor.settings import Settings
 
 CONTRACT = {"question", "answer", "abstained", "confidence", "citations", "passages"}
-EXTRAS = {"kind", "suggestions", "notices", "resolved_question", "reason", "career", "careers", "career_title", "missing", "route", "signals"}
+EXTRAS = {"kind", "suggestions", "notices", "resolved_question", "reason", "career", "careers", "career_title", "missing", "route", "signals", "parts"}
 
 ANSWERABLE = [
     # (question, doc, a phrase the answer must quote)

@@ -1,0 +1,81 @@
+"""advisor.decision and advisor.calibration: one fitted answer-or-refuse decision over the
+signals, its probability as the confidence, the refusal's reason in plain words
+(model-free: hand-made candidates and models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from advisor.answer import Candidate
+from advisor.calibration import Logistic, load
+from advisor.decision import FEATURES, Refusal, decide, route_signals
+from advisor.errors import VocabularyError
+from advisor.models import Unit
+
+UNIT = Unit("u1", "c1", "actor", "sentence", ("Pay",), 3, 0, 10, "Actors earn little.", 0)
+
+
+def model(**weights: float) -> Logistic:
+    n = len(FEATURES)
+    return Logistic(FEATURES, tuple(weights.get(f, 0.0) for f in FEATURES), weights.get("bias", 0.0), (0.0,) * n, (1.0,) * n, 0.5)
+
+
+def test_the_probability_is_the_confidence_and_the_threshold_decides() -> None:
+    m = model(total=10.0, bias=-5.0)  # p = 0.5 at total 0.5
+    good = decide(Candidate((UNIT,), {"total": 0.9}), {}, m)
+    weak = decide(Candidate((UNIT,), {"total": 0.3}), {}, m)
+    assert good.refusal is None and good.units == (UNIT,) and 0.97 < good.confidence <= 1.0
+    assert weak.refusal is Refusal.NOT_COVERED and weak.confidence < 0.5
+    assert "0.12" in weak.reason or "confidence" in weak.reason
+    # collecting rows for fitting: every candidate answers, with its probability
+    assert decide(Candidate((UNIT,), {"total": 0.3}), {}, m, answer_all=True).refusal is None
+
+
+def test_no_signal_refuses_on_its_own() -> None:
+    """A missing word weighs against the answer; strong evidence elsewhere outweighs it."""
+    m = model(total=10.0, n_key=-2.0, bias=-5.0)
+    assert decide(Candidate((UNIT,), {"total": 0.9, "n_key": 1.0}, ("texas",)), {}, m).refusal is None
+    refused = decide(Candidate((UNIT,), {"total": 0.6, "n_key": 1.0}, ("texas",)), {}, m)
+    assert refused.refusal is Refusal.MISSING and refused.missing == ("texas",)
+
+
+@pytest.mark.parametrize(
+    ("signals", "refusal", "words"),
+    [
+        ({"n_key": 1.0}, Refusal.MISSING, "doesn't mention \u201ctexas\u201d"),
+        ({"figure_missing": 1.0}, Refusal.NO_FIGURE, "doesn't give that figure"),
+        ({"names_missing": 1.0}, Refusal.NO_NAMES, "doesn't name any"),
+        ({}, Refusal.NOT_COVERED, "doesn't cover that"),
+    ],
+)
+def test_a_refusal_says_its_most_telling_reason(signals: dict[str, float], refusal: Refusal, words: str) -> None:
+    missing = ("texas",) if signals.get("n_key") else ()
+    d = decide(Candidate((UNIT,), {"total": 0.0, **signals}, missing), {}, model(bias=-3.0))
+    assert d.refusal is refusal
+    assert words in d.refusal.reply("The Actors profile", d.missing)
+
+
+def test_route_signals_say_how_sure_the_career_is() -> None:
+    assert route_signals("named", 0.2)["route_conf"] == 1.0  # a career named in full is certain
+    assert route_signals("evidence", 0.4) == {"route_conf": 0.4, "route_named": 0.0, "route_history": 0.0, "route_evidence": 1.0}
+
+
+def test_a_model_round_trips_and_a_damaged_one_is_a_clear_error(tmp_path: Path) -> None:
+    m = model(total=3.0, bias=-1.0)
+    m.save(tmp_path / "decision.json")
+    assert load("decision", tmp_path) == m
+    (tmp_path / "broken.json").write_text("{not json", "utf-8")
+    with pytest.raises(VocabularyError, match="broken.json.*python eval/fit.py"):
+        load("broken", tmp_path)
+
+
+def test_the_shipped_models_name_their_features() -> None:
+    from advisor.routing import ROUTE_FEATURES
+
+    route, decision = load("route"), load("decision")
+    assert route.features == ROUTE_FEATURES and decision.features == FEATURES
+    assert 0.0 < decision.threshold < 1.0 and 0.0 <= route.threshold < 1.0
+    assert json.loads(json.dumps(decision.to_dict()))["fitted_on"]["rows"] > 100  # fitted on data, not set by hand

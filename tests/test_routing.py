@@ -1,0 +1,97 @@
+"""advisor.routing and advisor.fields: which career answers, from the evidence (model-free:
+the fixture corpus with the fake embedder, and hand-made evidence)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from advisor import Advisor
+from advisor.calibration import Logistic
+from advisor.fields import FieldIndex
+from advisor.routing import ROUTE_FEATURES, choice_probabilities
+
+
+def test_field_words_name_a_career_without_its_title(fake_advisor: Advisor) -> None:
+    """"radiography permit" is in one profile only: it names that career, though the
+    question says neither "dental" nor "assistant"."""
+    a = fake_advisor.ask("how long does a radiography permit take?")
+    assert a.route == "evidence" and a.careers == ("dental-assistant",)
+    # with the field evidence gone, the question names nothing: no career is chosen for it
+    blank = FieldIndex({c: [] for c in fake_advisor.careers.careers})
+    router = fake_advisor.router
+    keep = router.fields, router.ledes
+    router.fields = router.ledes = blank
+    try:
+        assert fake_advisor.ask("how long does a radiography permit take?").route in ("clarify", "none")
+    finally:
+        router.fields, router.ledes = keep
+
+
+def test_a_question_that_names_nothing_asks_which_career_with_real_questions(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("how much do they earn?")
+    assert a.kind == "clarify" and a.route == "clarify"
+    assert set(a.careers) == {"dental-assistant", "pharmacy-tech"}
+    assert "Dental Assistant" in a.text and "Pharmacy Technician" in a.text and "dental-assistant" not in a.text
+    # each suggestion is one of the career's own section questions, not the question with a title before it
+    own = {sq.question for sq in fake_advisor._sections}
+    assert a.suggestions and set(a.suggestions) <= own
+    assert {fake_advisor._section_of[s.lower().rstrip("?")].doc_id for s in a.suggestions} == {"dental-assistant", "pharmacy-tech"}
+
+
+def test_a_follow_up_keeps_the_conversations_career(fake_advisor: Advisor) -> None:
+    a = fake_advisor.ask("how long is the training?", history=["What do pharmacy technicians do?"])
+    assert a.route == "history" and a.careers == ("pharmacy-tech",)
+    assert "one year" in a.text
+    # the conversation's career is that of the latest turn that had one
+    b = fake_advisor.ask("how long is the training?", history=["What do pharmacy technicians do?", "and the pay?", "What do dental assistants do?"])
+    assert b.careers == ("dental-assistant",)
+
+
+def test_the_conversation_is_routed_as_it_was_answered(fake_advisor: Advisor) -> None:
+    """An earlier turn that named its career by its field words sets the conversation too."""
+    assert fake_advisor.router.conversation(["is the CPhT exam hard?"]) == "pharmacy-tech"
+    assert fake_advisor.router.conversation([]) is None
+
+
+def test_a_career_named_in_a_follow_up_wins_unless_the_conversations_profile_speaks_of_it(fake_advisor: Advisor) -> None:
+    history = ["What do pharmacy technicians do?"]
+    other = fake_advisor.ask("how much do dental assistants earn?", history=history)
+    assert other.careers == ("dental-assistant",)
+    # "dental hygienists" is a step the dental assistants' profile itself speaks of
+    stays = fake_advisor.ask("can they become dental hygienists from that?", history=["What do dental assistants do?"])
+    assert stays.route == "history" and stays.careers == ("dental-assistant",)
+
+
+def test_choice_probabilities_are_a_softmax() -> None:
+    p = choice_probabilities({"a": 2.0, "b": 0.0, "c": 0.0})
+    assert math.isclose(sum(p.values()), 1.0)
+    assert p["a"] > p["b"] == p["c"]
+    assert math.isclose(p["a"], math.exp(2) / (math.exp(2) + 2))
+
+
+def test_the_router_uses_its_fitted_model(fake_advisor: Advisor) -> None:
+    """Evidence weighed by the model: a model that weighs only the conversation sends a
+    question to the conversation's career however the passages score."""
+    router = fake_advisor.router
+    keep = router.model
+    only_history = Logistic(ROUTE_FEATURES, tuple(10.0 if f == "history" else 0.0 for f in ROUTE_FEATURES), 0.0,
+                            (0.0,) * len(ROUTE_FEATURES), (1.0,) * len(ROUTE_FEATURES), 0.5)
+    try:
+        router.model = only_history
+        a, earlier = fake_advisor.understand("is the CPhT exam hard?", ["What do dental assistants do?"])
+        route = router.by_evidence(a, "dental-assistant")
+        assert route.careers == ("dental-assistant",) and route.how == "history"
+        assert route.evidence["dental-assistant"]["p"] > 0.99
+    finally:
+        router.model = keep
+
+
+@pytest.mark.parametrize(("few_in", "expected"), [(["dental"], {"a"}), (["work"], set())])
+def test_field_index_counts_only_words_few_profiles_use(few_in: list[str], expected: set[str]) -> None:
+    texts = {c: ["People work here."] for c in "bcdefghijklmnopqrstuvwxyz"}
+    texts["a"] = ["Dental hygiene programs. People work here."]
+    fields = FieldIndex(texts)
+    assert set(fields.scores(few_in)) == expected
+    assert fields.holds("dental hygiene") and not fields.holds("hygiene dental")

@@ -1,0 +1,64 @@
+"""advisor.spelling: non-words repaired towards the profiles' words and common English,
+real-word slips only against the career's own profile, texting through the shorthand file."""
+
+from __future__ import annotations
+
+import pytest
+
+from advisor.question import Vocabulary, analyse
+from advisor.spelling import Speller
+from advisor.vocabulary.synonyms import Synonyms
+
+CATALOGUE = {"college", "chef", "chefs", "need", "hygienist", "certification", "licensed", "carpentry", "body", "hard", "really"}
+
+
+@pytest.fixture(scope="module")
+def speller() -> Speller:
+    return Speller(CATALOGUE)
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("nead", "need"),  # a common word one edit away
+        ("realy", "really"),
+        ("certifcation", "certification"),  # a word of the profiles
+        ("hygenist", "hygienist"),
+        ("recieve", "receive"),  # a transposition is one edit
+        ("colege", "college"),
+    ],
+)
+def test_a_non_word_is_repaired(speller: Speller, typed: str, meant: str) -> None:
+    assert speller.correct(typed) == meant
+
+
+@pytest.mark.parametrize("word", ["collage", "inject", "chef", "techs", "gig", "nutshell", "texas"])
+def test_a_real_word_is_left_as_typed(speller: Speller, word: str) -> None:
+    """Only the career's profile can tell "collage" is a slip; "inject" is never "insect"."""
+    assert speller.correct(word) is None
+
+
+def test_a_real_word_slip_is_repaired_against_the_careers_own_words(speller: Speller) -> None:
+    chef_profile = {"college", "chef", "culinary"}
+    assert speller.in_profile("collage", chef_profile.__contains__) == "college"
+    # a profile that speaks of collages keeps the word; so does one with no near word
+    assert speller.in_profile("collage", {"collage", "college"}.__contains__) is None
+    assert speller.in_profile("collage", {"chef"}.__contains__) is None
+    # the correction must be far more common than the word typed ("lose" for "loose" is not)
+    assert speller.in_profile("loose", {"lose"}.__contains__) is None
+
+
+def test_texting_and_typos_are_repaired_before_synonyms_and_missing_words() -> None:
+    vocab = Vocabulary(CATALOGUE)
+    a = analyse("do i nead collage to be a chef, is it realy hard on ur body", vocab, Synonyms([]))
+    assert a.corrections == {"nead": "need", "realy": "really", "ur": "your"}
+    assert "collage" in a.corrected  # left for the career's profile to judge
+    assert "really" not in a.topical and "nead" not in a.topical
+
+
+def test_the_speller_is_quick_on_a_word_it_has_seen() -> None:
+    """Corrections are kept: the second look-up does no search (the cache is the mechanism)."""
+    speller = Speller(CATALOGUE)
+    speller.correct("certifcaton")
+    speller._by_len.clear()  # no targets left: only the cache can answer
+    assert speller.correct("certifcaton") == "certification"
