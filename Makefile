@@ -6,7 +6,7 @@ SHELL  := /bin/bash
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test install install-test browser lint bench clean
+.PHONY: run test test-fast install install-test browser lint bench clean
 
 # pip's own lines, cut to one per package fetched or installed, so a first install (a few
 # minutes: torch, gradio, faiss) shows what it is doing and a second one is two lines.
@@ -41,6 +41,11 @@ run: install
 test: install-test browser
 	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval
 	$(BIN)/python -m pytest
+
+# The unit tests of every stage: no model, no server, no browser (about half a minute).
+test-fast: install-test
+	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval
+	$(BIN)/python -m pytest -m "not model and not server and not browser"
 
 lint: install-test
 	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval

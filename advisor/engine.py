@@ -31,6 +31,7 @@ from advisor.question import Analysis, analyse, clean_question, looks_foreign, s
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.routing import Route, Router, default_career_words
 from advisor.settings import Settings
+from advisor.spelling import zipf
 from advisor.text import stem, word_form, words
 from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
@@ -60,6 +61,7 @@ class Advisor:
         # the words of career questions: those of the vocabulary files ("degree", "pay")
         self._career_words = default_career_words(vocabulary)
         self.fields = FieldIndex(_field_texts(index))
+        self._profile_words: dict[str, list[str]] = {}  # per career, its words (real-word slips are read against them)
         self.decision = load_model("decision")
         # the share of the careers such a reply lists that answer the question, measured on
         # the development sets (`eval/fit.py`): the reply's confidence
@@ -226,22 +228,21 @@ class Advisor:
     def _weight_of(self, a: Analysis, missing: Sequence[str]) -> float:
         """How much of the question's meaning the words a profile lacks carry: how far the
         question moves, in the model's space, when the weightiest of them is left out
-        ("pregnant" in "can pregnant technologists work around radiation?" carries much of
-        it; "nutshell" in "what are lawyers like, in a nutshell?" little)."""
-        whole = self.retriever.embed(a.corrected)
-        most = 0.0
-        for w in missing[:3]:
-            rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
-            most = max(most, 1.0 - float(whole @ self.retriever.embed(" ".join(rest.split()))))
-        return most
+        ("fluoro" is nearly all of "do they do fluoro?"), judged by the rarest of them."""
+        w = min(missing, key=zipf)  # the rarest: one more encoding, not one a word
+        rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
+        return 1.0 - float(self.retriever.embed(a.corrected) @ self.retriever.embed(" ".join(rest.split())))
 
     def _in_profile(self, a: Analysis, cid: str) -> Analysis:
         """Real-word slips read against the career's own words: "collage" in a question to
         the chefs' profile, which speaks of college and never of collage."""
         speller = self.retriever.vocabulary.speller
+        own = self._profile_words.get(cid)
+        if own is None:
+            own = self._profile_words[cid] = sorted(w for w in self.retriever.doc_words.get(cid, ()) if w.isalpha() and len(w) > 3)
         fixes = {}
         for w in a.topical:
-            fix = speller.in_profile(w, lambda x: self.retriever.knows(x, [cid]))
+            fix = speller.in_profile(w, lambda x: self.retriever.knows(x, [cid]), own)
             if fix:
                 fixes[w] = fix
         if not fixes:

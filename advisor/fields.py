@@ -33,6 +33,16 @@ def field_terms(text: str) -> list[str]:
     return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
 
 
+def _naming_terms(question_words: Sequence[str]) -> list[str]:
+    """The question's terms that can name a field: its stems and neighbouring pairs, less
+    everyday English (judged on the student's own words: "beauty" may name a field,
+    "degree" does not, though "beautiful" and "beauty" share a stem)."""
+    ws = [w for w in question_words if w not in STOPWORDS and len(w) > 1 and not w.isdigit()]
+    out = [stem(w) for w in ws if zipf(w) < EVERYDAY]
+    out += [f"{stem(a)} {stem(b)}" for a, b in zip(ws, ws[1:], strict=False) if min(zipf(a), zipf(b)) < PAIR_EVERYDAY]
+    return out
+
+
 class FieldIndex:
     """BM25 over careers. `scores(words)` → {career: score} for careers with any match."""
 
@@ -40,10 +50,6 @@ class FieldIndex:
         self.k1, self.b = k1, b
         self.careers = list(texts)
         counts = [Counter(t for text in texts[c] for t in field_terms(text)) for c in self.careers]
-        self._zipf: dict[str, float] = {}  # stem → how common in English its most common word is
-        for w in {w for c in self.careers for text in texts[c] for w in words(text)}:
-            st = stem(w)
-            self._zipf[st] = max(self._zipf.get(st, 0.0), zipf(w))
         self.lengths = [sum(c.values()) for c in counts]
         self.avg = sum(self.lengths) / max(len(self.lengths), 1)
         self.postings: dict[str, list[tuple[int, int]]] = {}
@@ -52,17 +58,11 @@ class FieldIndex:
                 self.postings.setdefault(t, []).append((i, tf))
         n = len(self.careers)
         few = max(1, n // FEW)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items() if len(p) <= few and self._naming(t)}
-
-    def _naming(self, term: str) -> bool:
-        """Whether a term can name a field: not an everyday word of English."""
-        ws = term.split()
-        limit = EVERYDAY if len(ws) == 1 else PAIR_EVERYDAY
-        return min(self._zipf.get(w, 0.0) for w in ws) < limit
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items() if len(p) <= few}
 
     def scores(self, question_words: Sequence[str]) -> dict[str, float]:
         """The question's words (in order) against every profile."""
-        query = dict.fromkeys(field_terms(" ".join(question_words)), 1.0)
+        query = dict.fromkeys(_naming_terms(question_words), 1.0)
         out: dict[int, float] = {}
         for t in query:
             if t not in self.idf:

@@ -36,6 +36,7 @@ from advisor.vocabulary.synonyms import phrase_key
 MAX_COMPARED = 3
 CANDIDATES = 8  # careers looked at from each kind of evidence
 OFFERED = 3  # careers offered when asking which one is meant
+EXPANSION = 0.5  # a synonym's words count half as much as the student's own
 CONVERSATION_DEPTH = 3  # earlier turns routed, at most, to find the conversation's career
 
 ROUTE_FEATURES = ("passage", "passage_gap", "passage_top3", "dense", "passage_rank", "field_rel", "field_log", "field_rank", "lede_rel", "lede_log",
@@ -161,6 +162,19 @@ class Router:
             out[k] = max(out.get(k, 0.0), s)
         return out
 
+    def _field_of(self, a: Analysis, index: FieldIndex) -> dict[str, float]:
+        """Field evidence of the question's own words and of the words its one-way synonym
+        rules lead to ("sonography => sonographer"), each phrase on its own (a rule of
+        equivalent words, "pay, salary, wage", is topic vocabulary, not a career's name)."""
+        out = self._field(a.corrected, index)
+        for m in a.matches:
+            if not m.rule.explicit:
+                continue
+            for phrase in m.added:
+                for c, v in self._field(phrase, index).items():
+                    out[c] = out.get(c, 0.0) + v * EXPANSION
+        return out
+
     def per_career(self, s: Scored) -> dict[str, float]:
         """The best fused score of each career's units in a catalogue search."""
         if not len(self._order):
@@ -176,8 +190,8 @@ class Router:
         """Each candidate career's evidence (the features of `ROUTE_FEATURES`)."""
         s = self.retriever.score(a, among)
         passage = self.per_career(s) if among is None else {c: float(np.max(s.total[self.retriever.doc_rows[c]])) for c in among if c in self.retriever.doc_rows}
-        fld = self._field(a.corrected)
-        lede = self._field(a.corrected, self.ledes)
+        fld = self._field_of(a, self.fields)
+        lede = self._field_of(a, self.ledes)
         if among is not None:
             fld = {c: v for c, v in fld.items() if c in among}
             lede = {c: v for c, v in lede.items() if c in among}

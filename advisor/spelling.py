@@ -102,15 +102,22 @@ class Speller:
             return None
         return best if z < NON_WORD_ZIPF and self.zipf(best) > z else None
 
-    def in_profile(self, word: str, profile_words: Callable[[str], bool]) -> str | None:
+    def in_profile(self, word: str, profile_words: Callable[[str], bool], candidates: Iterable[str] | None = None) -> str | None:
         """A real-word slip: the much more common word one edit away (same first letter)
         that the career's profile uses, for a word it does not ("collage" → "college" in a
-        chef's profile, which speaks of college and never of collage)."""
+        chef's profile, which speaks of college and never of collage). `candidates`: the
+        profile's own words, to search among (all targets when None)."""
         if len(word) < 4 or not word.isalpha() or profile_words(word):
             return None
         z = self.zipf(word)
-        best = self._nearest(word, 1, lambda c: c[0] == word[0] and profile_words(c) and self.zipf(c) - z >= GAIN_ZIPF)
-        return best
+
+        def fits(c: str) -> bool:
+            return c[0] == word[0] and profile_words(c) and self.zipf(c) - z >= GAIN_ZIPF
+
+        if candidates is None:
+            return self._nearest(word, 1, fits)
+        near = [c for c, _, _ in process.extract(word, list(candidates), scorer=OSA.distance, score_cutoff=1, limit=None) if c != word and fits(c)]
+        return min(near, key=lambda c: (-self.zipf(c), c)) if near else None
 
     def _nearest(self, word: str, limit: int, keep: Callable[[str], bool]) -> str | None:
         """The closest target; among equally close ones the likeliest: the most common in

@@ -198,6 +198,22 @@ def decision_rows(adv: Advisor, recs: list[dict]) -> tuple[list[dict[str, float]
         adv.policy = keep
 
 
+def explore_precision(adv: Advisor) -> float:
+    """The share of the careers a reply to a question across careers lists that the line
+    expects: that reply's confidence."""
+    from advisor.evaluation import same_career
+
+    right = listed = 0
+    for name in ROUTE_SETS:
+        for r in lines(name):
+            if r.get("expect_careers"):
+                a = adv.ask(r["question"], history=r.get("history") or [])
+                if a.route == "explore":
+                    listed += len(a.careers)
+                    right += sum(any(same_career(c, w) for w in r["expect_careers"]) for c in a.careers)
+    return right / listed if listed else 0.5
+
+
 def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
     from advisor.decision import FEATURES
 
@@ -236,8 +252,10 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
         band = (ps >= lo) & (ps < hi)
         if band.any():
             print(f"  {lo:.1f}–{min(hi, 1.0):.1f}: {Y[band].mean():.2f} of {int(band.sum())}")
+    precision = explore_precision(advisor("full"))
+    print(f"questions across careers: {precision:.2f} of the careers listed are expected ones")
     model = Logistic(model.features, model.weights, model.bias, model.mean, model.scale, round(best_t, 2),
-                     {"sets": [n for n, _ in DECISION_SETS], "rows": len(Y)})
+                     {"sets": [n for n, _ in DECISION_SETS], "rows": len(Y), "explore_precision": round(precision, 3)})
     model.save(MODELS / "decision.json")
     print(f"threshold {best_t:.2f}; weights:", dict(zip(FEATURES, (round(w, 2) for w in model.weights), strict=True)))
 
