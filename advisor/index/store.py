@@ -662,8 +662,9 @@ def _complete_copies(data_dir: Path) -> list[Path]:
 
 def _set_aside(folder: Path) -> Path:
     """Rename a damaged index to `.index-damaged-<UTC time>`, keeping the last KEEP_DAMAGED."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    aside = folder.with_name(f"{_DAMAGED_PREFIX}{stamp}-{time.time_ns() % 10**9:09d}")
+    now = time.time_ns()  # one reading: the second and its nanoseconds always agree, so names sort by time
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now // 10**9))
+    aside = folder.with_name(f"{_DAMAGED_PREFIX}{stamp}-{now % 10**9:09d}")
     os.replace(folder, aside)
     damaged = sorted(p for p in folder.parent.iterdir() if p.name.startswith(_DAMAGED_PREFIX))
     for old in damaged[:-KEEP_DAMAGED]:

@@ -220,7 +220,7 @@ def test_a_rebuild_under_load_is_swapped_in_without_a_failed_request(trees: dict
         build(tree.corpus, tree.data)
         wait_for(lambda: served.log().count("now serves the new index") >= 2, 30, "both workers to swap in the new index")
         swapped = time.monotonic()
-        wait_for(lambda: {pid for t, path, _, pid, zoo in load.results if t > swapped and zoo} >= pids, 30,
+        wait_for(lambda: {pid for t, path, _, pid, zoo in load.results if t > swapped and zoo} >= pids, 60,
                  "both workers to list the new career under load")
     assert not load.errors, load.errors[:5]
     assert {r[2] for r in load.results} == {200}, [r for r in load.results if r[2] != 200][:5]
