@@ -217,7 +217,7 @@ class Retriever:
     def score(self, a: Analysis, careers: Sequence[str] | None = None, drop: set[str] = frozenset(), title: str = "") -> Scored:  # type: ignore[assignment]
         """Fused scores of the units of `careers` (every unit when None); `title` is the
         career's, when the question does not name it."""
-        own_text = self.dense_text(a, careers, title)
+        own_text = self.dense_text(a, None, title)  # the same text as the catalogue search: one encoding an ask
         vecs = [self.embed(own_text)]
         if a.followup:
             vecs.append(self.embed(f"{own_text} {a.previous}"))
