@@ -108,6 +108,11 @@ class CareerIndex:
             for h in c.heads:
                 self._heads.setdefault(h, []).append(c.id)
         self._titles = self._display_titles()
+        # careers that share a title (the same page saved under two names) are one: the shortest id
+        by_title: dict[str, list[str]] = {}
+        for c in self.careers.values():
+            by_title.setdefault(c.title.lower(), []).append(c.id)
+        self.canonical = {cid: min(ids, key=lambda c: (len(c), c)) for ids in by_title.values() for cid in ids}
         # what `_full_names` looks for, kept: with 370 careers, working it out per question cost ~2 ms
         self._full_keys = {c.id: phrase_key(c.title) for c in self.careers.values()}
         self._first_words = {c.id: frozenset(n[0] for n in c.names) for c in self.careers.values()}
@@ -306,16 +311,6 @@ class CareerIndex:
             return short
         typo = {x for x in mods if len(m) >= 5 and abs(len(x) - len(m)) <= 1 and Levenshtein.distance(m, x, score_cutoff=1) <= 1}
         return typo or (self.synonyms.related(m) & mods)
-
-    def in_history(self, history: Iterable[str]) -> str | None:
-        """The career the conversation is about: the last one an earlier question named
-        on its own (a single career, by a full name or an unambiguous head noun)."""
-        for q in reversed(list(history)):
-            n = self.named(q)
-            if len(n.ids) == 1:
-                return n.ids[0]
-        return None
-
 
 def _find(seq: list[str], sub: tuple[str, ...]) -> int:
     n = len(sub)

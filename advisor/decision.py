@@ -15,7 +15,7 @@ telling reason in plain words (`Refusal`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -27,6 +27,17 @@ FEATURES = (  # the signals the model weighs (a candidate carries a few more, fo
     "total", "dense", "margin", "coverage", "missing_weight", "n_key", "unanchored", "figure_missing", "names_missing",
     "compare_missing", "terse_open", "overview", "route_conf", "route_history", "route_evidence",
 )
+
+
+def quoted(words: Sequence[str]) -> str:
+    """“a”, “b” or “c”: the words a profile lacks, as a reply names them."""
+    q = [f"\u201c{w}\u201d" for w in words]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + f" or {q[-1]}"
+
+
+def none_mention(missing: Sequence[str]) -> str:
+    """The reply when no profile of the catalogue uses the words."""
+    return f"Sorry, none of the career profiles mentions {quoted(missing)}, so I can't answer that from them."
 
 
 class Refusal(Enum):
@@ -42,9 +53,7 @@ class Refusal(Enum):
     def reply(self, the: str, missing: tuple[str, ...] = ()) -> str:
         """The student's reply; `the` is "The profile" or "The Actors profile"."""
         if self is Refusal.MISSING and missing:
-            quoted = [f"\u201c{w}\u201d" for w in missing]
-            listed = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
-            return f"{the} doesn't mention {listed}, so I can't answer that from it."
+            return f"{the} doesn't mention {quoted(missing)}, so I can't answer that from it."
         if self is Refusal.NO_FIGURE:
             return f"{the} doesn't give that figure."
         if self is Refusal.NO_NAMES:

@@ -18,7 +18,7 @@ from dataclasses import replace
 from advisor.answer import Candidate, Policy, candidate, cite, find_gaps, overview_answer, render, section_answer
 from advisor.calibration import load as load_model
 from advisor.careers import CareerIndex
-from advisor.decision import Decision, decide, route_signals
+from advisor.decision import Decision, decide, none_mention, route_signals
 from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
 from advisor.explore import asks_across_careers, explore, strength
@@ -180,8 +180,7 @@ class Advisor:
             # a word no profile uses is named ("none of the profiles mentions “france”")
             missing = find_gaps(a, self.retriever, None, self.policy, self._drop(a, []), self.synonyms).key
             if missing:
-                listed = " or ".join(f"\u201c{w}\u201d" for w in missing)
-                return Answer(kind="abstain", text=f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them.",
+                return Answer(kind="abstain", text=none_mention(missing),
                               reason=f"no profile mentions {', '.join(missing)}", suggestions=self.suggest_for(route.scored), missing=missing,
                               **base)  # type: ignore[arg-type]
             return Answer(kind="abstain", text=self._not_covered(None), reason="no profile matches well", suggestions=tuple(self.starter_questions(3)),
@@ -260,9 +259,7 @@ class Advisor:
             log.debug("abstained on %r: %s", a.text, d.reason)
             text = d.refusal.reply(self._the(cid), d.missing)
             if route.how == "evidence" and d.missing and not any(self.retriever.knows(w, None) for w in d.missing):
-                # no career was named, and no profile uses the word: none covers it
-                listed = " or ".join(f"\u201c{w}\u201d" for w in d.missing)
-                text = f"Sorry, none of the career profiles mentions {listed}, so I can't answer that from them."
+                text = none_mention(d.missing)  # no career was named, and no profile uses the word: none covers it
             return Answer(question=a.text, kind="abstain", text=text, confidence=d.confidence, passages=passages,
                           suggestions=self.suggest_for(s, cid), notices=notices, resolved_question=a.dense_text, reason=d.reason,
                           careers=(cid,), career_titles=(title,), missing=d.missing, signals=dict(d.signals or {}))
@@ -324,7 +321,7 @@ class Advisor:
         """Careers whose profiles answer a question about careers in general, each with
         its one best sentence, labelled and cited (see `advisor.explore`)."""
         s = self.retriever.score(a, None)
-        picks = explore(s, self.retriever, self.router._canonical)
+        picks = explore(s, self.retriever, self.careers.canonical, self.policy.terse_words)
         passages = tuple(self.retriever.to_passages(s, 10))
         if strength(picks) < self.policy.min_total:
             return Answer(question=a.text, kind="abstain", text=self._not_covered(None), confidence=0.0, passages=passages, notices=notices,

@@ -51,14 +51,15 @@ class Pick:
     score: float
 
 
-def explore(s: Scored, r: Retriever, canonical: dict[str, str], n: int = LISTED) -> list[Pick]:
+def explore(s: Scored, r: Retriever, canonical: dict[str, str], terse_words: int, n: int = LISTED) -> list[Pick]:
     """The careers whose units rank best in a catalogue search, one per title, each with
-    its best unit (a sentence or a fact; a bare heading-like bullet says too little)."""
+    its best unit (a sentence or a fact; a bullet of `terse_words` or fewer, a bare noun
+    phrase, says too little)."""
     picks: dict[str, Pick] = {}
     for i in s.rows[:400]:
         u = r.unit(int(i))
         c = canonical.get(u.doc_id, u.doc_id)
-        if c in picks or (u.kind in ("bullet", "row") and len(u.text.split()) <= 6):
+        if c in picks or (u.kind in ("bullet", "row") and len(u.text.split()) <= terse_words):
             continue
         picks[c] = Pick(c, u, float(s.total[int(i)]))
         if len(picks) >= n:

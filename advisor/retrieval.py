@@ -142,12 +142,6 @@ class Retriever:
         keys = (word, stem(word), word_form(word))
         return any(k in self.doc_stems.get(d, ()) for d in docs for k in keys)
 
-    def distinctive(self, stems: Sequence[str], career: str) -> bool:
-        """Whether a question term is one that this career's profile uses and only a few
-        others do ("AT-SAT", "actuarial"): the question then speaks of that career."""
-        few = max(1, len(self.doc_stems) // 50)
-        return any(t in self.doc_stems.get(career, ()) and self.career_count.get(t, 0) <= few for t in stems)
-
     def knows_prefix(self, word: str, careers: Sequence[str] | None) -> bool:
         """Whether the profiles use a word that starts with this one ("East" → "Eastern")."""
         w = word.lower()

@@ -80,11 +80,7 @@ class Router:
         order = np.concatenate([retriever.doc_rows[d] for d in self.doc_order]) if self.doc_order else np.zeros(0, dtype=np.int64)
         self._order = order
         self._starts = np.cumsum([0] + [len(retriever.doc_rows[d]) for d in self.doc_order[:-1]]).astype(np.int64)
-        self._canonical = {c: self._one(c) for c in careers.careers}
-
-    def _one(self, cid: str) -> str:
-        """Careers that share a title (the same page saved under two names) are one: the shortest id."""
-        return self.careers._one_per_title([c for c in self.careers.careers if self.careers.careers[c].title.lower() == self.careers.careers[cid].title.lower()])[0]
+        self._canonical = careers.canonical  # one career per title
 
     # ------------------------------------------------------------------------------------
     def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:

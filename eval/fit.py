@@ -102,7 +102,7 @@ def route_rows(adv: Advisor, recs: list[dict]) -> tuple[list[list[float]], list[
             continue  # named in full: no evidence is weighed
         context = adv.router.conversation(earlier)
         _, ev = adv.router.evidence(a, context, named.ids)
-        want = adv.router._canonical.get(about, about)
+        want = adv.careers.canonical.get(about, about)
         ids = list(ev)
         for c in ids:
             xs.append([ev[c][f] for f in ROUTE_FEATURES])
