@@ -211,6 +211,8 @@ class Advisor:
     def _decide(self, a: Analysis, cid: str, named: Sequence[str], route: Route) -> tuple[Decision, Scored]:
         a = self._in_profile(a, cid)
         drop = self._drop(a, named)
+        if a.figure and a.figure_words and set(a.figure_words) <= drop:
+            a = replace(a, figure=None, figure_words=())  # "what degree do cost estimators need?" asks for no sum
         s = self.retriever.score(a, [cid], drop)
         if a.overview and not [t for t in a.focus if t not in drop]:
             # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
@@ -264,9 +266,14 @@ class Advisor:
                           suggestions=self.suggest_for(s, cid), notices=notices, resolved_question=a.dense_text, reason=d.reason,
                           careers=(cid,), career_titles=(title,), missing=d.missing, signals=dict(d.signals or {}))
         sentences, citations = cite(d.units, self.index.documents)
+        suggestions: tuple[str, ...] = ()
+        if route.others:  # no career stood out: say which one answered, and offer the others
+            others = [self.careers.title(c) for c in route.others]
+            notices = (*notices, f"Answered from the {title} profile. Other careers that may fit: {' or '.join(others)}.")
+            suggestions = tuple(q for c in route.others for q in self.suggest_for(route.scored, c, 1))
         return Answer(question=a.text, kind="answer", text=render(sentences), confidence=d.confidence, sentences=tuple(sentences),
                       citations=tuple(citations), passages=passages, notices=notices, resolved_question=a.dense_text,
-                      careers=(cid,), career_titles=(title,), signals=dict(d.signals or {}))
+                      careers=(cid,), career_titles=(title,), signals=dict(d.signals or {}), suggestions=suggestions)
 
     def _compare(self, a: Analysis, route: Route, notices: tuple[str, ...]) -> Answer:
         """One part per career, each labelled with its title and answered from its own

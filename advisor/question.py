@@ -104,7 +104,7 @@ _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
         "money",
         re.compile(
             rf"\bhow much\b.*\b{_MONEY_WORD}|\b{_MONEY_WORD}\b.*\bhow much\b|\b(?:average|median|starting|entry[\s-]level|exact|hourly|yearly|annual|typical)\s+(?:\w+\s+)?{_MONEY_WORD}"
-            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\bper (?:hour|year|month)\b|\ban hour\b"
+            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\b(?:make|makes|paid|pays?|earn\w*|get)\b.*\b(?:per|an?) (?:hour|year|month|week)\b"
             r"|\b(?:what|how)\b.*\b(?:pay|salary|salaries|wages?|income|earnings)\b(?!\s+for\b)",
             re.I,
         ),
@@ -117,7 +117,7 @@ _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
     ),
     (
         "age",
-        re.compile(r"\bhow old\b|\b(?:minimum|maximum|min|max) age\b|\bage (?:limit|requirement)\b|\btoo old\b|\bwhat age\b", re.I),
+        re.compile(r"^how old\b|\bhow old (?:do|does|must|should|can|are|is|to|you|i|they|people|someone)\b|\b(?:minimum|maximum|min|max) age\b|\bage (?:limit|requirement)\b|\btoo old\b|\bwhat age\b", re.I),
         re.compile(rf"\b{_NUM} years? old\b|\bage (?:of )?\d+|\baged? \d+", re.I),
     ),
     (
@@ -317,6 +317,8 @@ def topic_words(text: str) -> list[str]:
 def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = "") -> Analysis:
     """Describe one question; `previous` is the resolved earlier question, if any."""
     base = searchable(text)
+    if previous:  # the earlier question is read with its spelling repaired too ("ppl" → "people")
+        previous = repair(searchable(previous), vocab)[0]
     followup = bool(previous) and is_followup(base)
     own = strip_followup_marker(base) if followup else base
     # "and the bachelor's?" / "what about MRI?" borrow the earlier question's intent

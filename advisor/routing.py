@@ -40,7 +40,8 @@ EXPANSION = 0.5  # a synonym's words count half as much as the student's own
 CONVERSATION_DEPTH = 3  # earlier turns routed, at most, to find the conversation's career
 
 ROUTE_FEATURES = ("passage", "passage_gap", "passage_top3", "dense", "passage_rank", "field_rel", "field_log", "field_rank", "lede_rel", "lede_log",
-                  "weak", "history", "history_followup", "followup")
+                  "centroid", "centroid_gap", "opening", "opening_gap", "weak", "history", "history_followup", "followup")
+OPENING = 6  # a profile's first units: its title and what the workers do
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class Route:
     unknown: str = ""  # the career name that has no profile ("unknown"), or the other career ("other")
     scored: Scored | None = None  # the catalogue search, when one was run
     evidence: dict[str, dict[str, float]] = field(default_factory=dict)  # career → its evidence, for the record
+    others: tuple[str, ...] = ()  # the next likeliest careers, when the evidence was split
 
 
 class Router:
@@ -81,6 +83,14 @@ class Router:
         self._order = order
         self._starts = np.cumsum([0] + [len(retriever.doc_rows[d]) for d in self.doc_order[:-1]]).astype(np.int64)
         self._canonical = careers.canonical  # one career per title
+        # each career's units, and its opening ones, as ranges of one array: the mean
+        # similarity of the question to all of a profile (and to its opening) is one
+        # `np.add.reduceat` of the catalogue search's dense scores
+        self._sizes = np.array([len(retriever.doc_rows[d]) for d in self.doc_order], dtype=np.float64)
+        opening = [np.sort(retriever.doc_rows[d])[:OPENING] for d in self.doc_order]
+        self._opening = np.concatenate(opening) if opening else np.zeros(0, dtype=np.int64)
+        self._opening_starts = np.cumsum([0] + [len(o) for o in opening[:-1]]).astype(np.int64)
+        self._opening_sizes = np.array([len(o) for o in opening], dtype=np.float64)
 
     # ------------------------------------------------------------------------------------
     def route(self, a: Analysis, pinned: str | None, earlier: Sequence[str]) -> Route:
@@ -144,7 +154,9 @@ class Router:
         else:
             r = self.by_evidence(a, self.conversation(before, depth - 1), weak=named.ids)
             # a turn that asked which career was meant leans to its likeliest one
-            found = r.careers[0] if r.how in ("evidence", "history", "clarify") else self.conversation(before, depth - 1)
+            # a turn the router found no career question in still leans to a career its words name
+            leans = r.how == "none" and bool(r.careers) and r.confidence >= self.model.threshold
+            found = r.careers[0] if r.how in ("evidence", "history", "clarify") or leans else self.conversation(before, depth - 1)
         if len(self._conversations) > 4096:
             self._conversations.clear()
         self._conversations[turns] = found
@@ -182,6 +194,21 @@ class Router:
             out[k] = max(out.get(k, -1.0), float(b))
         return out
 
+    def profile_similarity(self, s: Scored) -> tuple[dict[str, float], dict[str, float]]:
+        """How near the question is to each career's profile as a whole (the mean dense
+        similarity of its units) and to its opening units, one entry per title."""
+        if not len(self._order):
+            return {}, {}
+        whole = np.add.reduceat(s.dense[self._order], self._starts) / self._sizes
+        opening = np.add.reduceat(s.dense[self._opening], self._opening_starts) / self._opening_sizes
+        out_w: dict[str, float] = {}
+        out_o: dict[str, float] = {}
+        for d, w, o in zip(self.doc_order, whole.tolist(), opening.tolist(), strict=True):
+            k = self._canonical.get(d, d)
+            out_w[k] = max(out_w.get(k, -1.0), float(w))
+            out_o[k] = max(out_o.get(k, -1.0), float(o))
+        return out_w, out_o
+
     def evidence(self, a: Analysis, context: str | None, weak: Sequence[str] = (), among: Sequence[str] | None = None) -> tuple[Scored, dict[str, dict[str, float]]]:
         """Each candidate career's evidence (the features of `ROUTE_FEATURES`)."""
         s = self.retriever.score(a, among)
@@ -191,6 +218,12 @@ class Router:
         if among is not None:
             fld = {c: v for c, v in fld.items() if c in among}
             lede = {c: v for c, v in lede.items() if c in among}
+        whole, opening = self.profile_similarity(s)
+        if among is not None:
+            whole = {c: whole[self._canonical.get(c, c)] for c in among if self._canonical.get(c, c) in whole}
+            opening = {c: opening[self._canonical.get(c, c)] for c in among if self._canonical.get(c, c) in opening}
+        top_w = max(whole.values(), default=0.0)
+        top_o = max(opening.values(), default=0.0)
         top_l = max(lede.values(), default=0.0)
         top_p = max(passage.values(), default=0.0)
         top_f = max(fld.values(), default=0.0)
@@ -198,6 +231,8 @@ class Router:
         cands += sorted(passage, key=lambda c: -passage[c])[:CANDIDATES]
         cands += sorted(fld, key=lambda c: -fld[c])[:CANDIDATES]
         cands += sorted(lede, key=lambda c: -lede[c])[:CANDIDATES]
+        cands += sorted(whole, key=lambda c: -whole[c])[:CANDIDATES]
+        cands += sorted(opening, key=lambda c: -opening[c])[:CANDIDATES]
         cands += [self._canonical.get(c, c) for c in weak]
         if context:
             cands.append(self._canonical.get(context, context))
@@ -220,6 +255,8 @@ class Router:
                       "passage_rank": 1.0 / p_rank.get(c, 50), "field_rel": f / top_f if top_f > 0 else 0.0, "field_log": math.log1p(f),
                       "field_rank": 1.0 / f_rank[c] if c in f_rank else 0.0,
                       "lede_rel": lede.get(c, 0.0) / top_l if top_l > 0 else 0.0, "lede_log": math.log1p(lede.get(c, 0.0)),
+                      "centroid": whole.get(c, 0.0), "centroid_gap": whole.get(c, 0.0) - top_w,
+                      "opening": opening.get(c, 0.0), "opening_gap": opening.get(c, 0.0) - top_o,
                       "weak": 1.0 if c in weak_set else 0.0, "history": hist, "history_followup": hist * float(a.followup), "followup": float(a.followup)}
         return s, out
 
@@ -244,7 +281,10 @@ class Router:
             return Route((context,), "history", p.get(self._canonical.get(context, context), 0.0), scored=s, evidence=record)
         if not self.about_careers(a, ev[best]):
             return Route((best,), "none", p[best], scored=s, evidence=record)
-        return Route(tuple(ranked[:OFFERED]), "clarify", p[best], scored=s, evidence=record)
+        # the question names a field but no career stands out: the likeliest one answers,
+        # with its probability as the decision's route confidence, and the next ones are
+        # offered beside the answer (asking first would cost every student a turn)
+        return Route((best,), "evidence", p[best], scored=s, evidence=record, others=tuple(ranked[1:OFFERED]))
 
     def about_careers(self, a: Analysis, best: dict[str, float]) -> bool:
         """A question about careers uses their words ("pay", "job", "training") or words

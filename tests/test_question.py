@@ -178,6 +178,11 @@ def test_english_questions_are_not_foreign(text: str) -> None:
         ("how many patients a day?", "count"),
         ("what does the job involve", None),
         ("is the work stressful?", None),
+        ("how many hours of training per year in an apprenticeship", "duration"),  # "per year" is no sum
+        ("what do they make per hour", "money"),
+        ("how much do they get paid an hour", "money"),
+        ("what do you study to figure out how old civilizations lived", None),  # the age of no person
+        ("what age can you start", "age"),
     ],
 )
 def test_figure_kind(text: str, kind: str | None) -> None:

@@ -95,3 +95,44 @@ def test_field_index_counts_only_words_few_profiles_use(few_in: list[str], expec
     fields = FieldIndex(texts)
     assert set(fields.scores(few_in)) == expected
     assert fields.holds("dental hygiene") and not fields.holds("hygiene dental")
+
+
+def test_split_evidence_answers_from_the_likeliest_career_and_offers_the_others(fake_advisor: Advisor) -> None:
+    """No career stands out (every probability is below the router's threshold): the
+    likeliest one answers, the answer says which, and the others are offered by title
+    with questions their own profiles answer; nobody is asked "which career?"."""
+    import dataclasses
+
+    router = fake_advisor.router
+    keep = router.model
+    router.model = dataclasses.replace(keep, threshold=1.01)
+    try:
+        a = fake_advisor.ask("what training does a radiography permit need?")
+    finally:
+        router.model = keep
+    assert a.kind != "clarify" and a.route == "evidence" and a.careers == ("dental-assistant",)
+    assert any("Answered from the Dental Assistant profile" in n and "Pharmacy Technician" in n for n in a.notices)
+    own = {sq.question: sq.doc_id for sq in fake_advisor._sections}
+    assert a.suggestions and {own[q] for q in a.suggestions} == {"pharmacy-tech"}
+
+
+def test_a_figure_word_in_a_careers_title_asks_for_no_figure(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"What degree do cost estimators need?" names the career Cost Estimators; "cost" asks for no sum."""
+    from advisor.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "cost-estimators.txt").write_text(
+        "Cost Estimators\nHow to Become One\nA bachelor's degree in construction management or engineering is generally required to become a cost estimator.\n"
+        "Pay\nThe median annual wage for cost estimators was 64,040 dollars in May 2018.\n", "utf-8")
+    (corpus / "bakers.txt").write_text("Bakers\nHow to Become One\nBakers learn their skills on the job in a bakery.\n", "utf-8")
+    adv = Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
+    a = adv.ask("what degree do cost estimators need?")
+    assert a.kind == "answer" and "bachelor's degree" in a.text, a.text
+    assert a.signals["figure_asked"] == 0.0
+    assert adv.ask("how much do cost estimators make?").signals["figure_asked"] == 1.0  # a sum asked for is still one
+
+
+def test_the_earlier_question_is_read_with_its_spelling_repaired(fake_advisor: Advisor) -> None:
+    a, _ = fake_advisor.understand("how long does it take?", ["wat do ppl need to become pharmacy techs"])
+    assert "people" in a.previous and "ppl" not in a.previous
