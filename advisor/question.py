@@ -285,8 +285,10 @@ class Vocabulary:
         `Speller.correct`); None when the word is known or spelled as meant."""
         if word in SHORTHAND_WORDS:
             return SHORTHAND_WORDS[word]
-        if len(word) < 3 or self.knows(word) or word in self.known:
+        if len(word) < 3 or word in self.known:
             return None
+        if self.knows(word):  # known, if only by its stem ("archaeologist", by "archaeology")
+            return self.speller.variant(word) if word not in self.words else None
         return self.speller.correct(word)
 
 

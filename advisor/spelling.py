@@ -12,6 +12,9 @@ Two kinds of slip, two decisions:
   one edit away is in that profile. Only the career's own text can tell this, so
   `Speller.in_profile` runs after routing, on the words the career's profile lacks.
 
+A word spelled the British or American way ("archaeologist", "programme", "licence") is read
+as the profiles spell it, when they use the other form (`variants`).
+
 Texting shorthand ("u", "ur", "wat") is a one-way map in `vocabulary/shorthand.txt`.
 Targets are the profiles' words and wordfreq's most common English words, so "inject"
 (a correctly spelled word) is never turned into "insect".
@@ -23,6 +26,7 @@ Targets are the profiles' words and wordfreq's most common English words, so "in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 
@@ -37,6 +41,32 @@ ENGLISH_WORDS = 60_000  # wordfreq's most common English words serve as targets 
 CATALOGUE_BONUS = 1.0  # a word of the profiles is preferred to an equally close English one
 LONGER_BONUS = 0.5  # …and so is one no shorter than the word typed
 LONG_WORD = 8  # a word this long may be two edits from the word meant ("fluoro" is not "floor")
+
+
+# British and American spellings of one word, each way: (pattern, replacement); a word's
+# variants are every single rewrite ("archaeologist" → "archeologist", "programme" → "program",
+# "licence" → "license", "colour" → "color", "theatre" → "theater", "specialise" → "specialize")
+_VARIANTS = [(re.compile(a), b) for a, b in (
+    (r"ae", "e"), (r"oe", "e"), (r"our\b|our(?=s|ed|ing|ful|ite|able|er)", "or"), (r"(?<=[^aeiou])or(?=s?\b|ed\b|ing\b)", "our"),
+    (r"(?<=[bcdfghklmnpstv])re\b|(?<=[bcdfghklmnpstv])re(?=s\b|d\b)", "er"), (r"(?<=[bcdfghklmnpstv])er\b|(?<=[bcdfghklmnpstv])er(?=s\b)", "re"),
+    (r"ence\b", "ense"), (r"ense\b", "ence"), (r"is(?=e\b|es\b|ed\b|ing\b|ation|er\b|ers\b)", "iz"), (r"iz(?=e\b|es\b|ed\b|ing\b|ation|er\b|ers\b)", "is"),
+    (r"ys(?=e\b|es\b|ed\b|ing\b)", "yz"), (r"yz(?=e\b|es\b|ed\b|ing\b)", "ys"), (r"ll(?=ing\b|ed\b|er\b|ers\b|or\b|ors\b)", "l"),
+    (r"(?<=[aeiou])l(?=ing\b|ed\b|or\b|ors\b)", "ll"), (r"ogue\b", "og"), (r"ould(?=s?\b|ing\b|ed\b|er)", "old"), (r"gramme", "gram"), (r"gram\b|gram(?=s\b)", "gramme"),
+)]
+
+
+def variants(word: str) -> list[str]:
+    """The word's other spellings (British ↔ American), one rewrite each; none for words
+    under five letters ("four" is not "for", "hour" not "hor")."""
+    out: list[str] = []
+    if len(word) < 5:
+        return out
+    for pattern, replacement in _VARIANTS:
+        for m in pattern.finditer(word):
+            v = word[: m.start()] + replacement + word[m.end():]
+            if v != word and v not in out:
+                out.append(v)
+    return out
 
 
 @lru_cache(maxsize=200_000)
@@ -95,12 +125,22 @@ class Speller:
         z = max(self.zipf(word), self.zipf(one))
         if word.endswith("in") and self.zipf(word + "g") >= NON_WORD_ZIPF and z < self.zipf(word + "g"):
             return word + "g"  # "tryin", "somethin": the g dropped, as it is spoken
+        same = self.variant(word)
+        if same:
+            return same
         if z >= NON_WORD_ZIPF:  # a real word: only the career's profile can tell a slip (`in_profile`)
             return None
         best = self._nearest(word, 1 if len(word) < LONG_WORD else 2, lambda c: True)
         if best is None:
             return None
         return best if z < NON_WORD_ZIPF and self.zipf(best) > z else None
+
+    def variant(self, word: str) -> str | None:
+        """The profiles' spelling of a word they never use as typed but use spelled the
+        other way ("archaeologist": they say "archeologists")."""
+        if word in self.catalogue or word + "s" in self.catalogue or word_form(word) in self.catalogue:
+            return None
+        return next((v for v in variants(word) if v in self.catalogue or v + "s" in self.catalogue or word_form(v) in self.catalogue), None)
 
     def in_profile(self, word: str, profile_words: Callable[[str], bool], candidates: Iterable[str] | None = None) -> str | None:
         """A real-word slip: the much more common word one edit away (same first letter)
@@ -109,6 +149,9 @@ class Speller:
         profile's own words, to search among (all targets when None)."""
         if len(word) < 4 or not word.isalpha() or profile_words(word):
             return None
+        same = next((v for v in variants(word) if profile_words(v)), None)
+        if same:  # "colour" to a profile that says "color"
+            return same
         z = self.zipf(word)
 
         def fits(c: str) -> bool:

@@ -62,3 +62,16 @@ def test_the_speller_is_quick_on_a_word_it_has_seen() -> None:
     speller.correct("certifcaton")
     speller._by_len.clear()  # no targets left: only the cache can answer
     assert speller.correct("certifcaton") == "certification"
+
+
+def test_british_and_american_spellings_are_read_as_the_profiles_spell_them() -> None:
+    from advisor.spelling import Speller, variants
+
+    sp = Speller({"archeologist", "program", "license", "color", "theater"}, frequency=lambda w: 4.0, english=[])
+    assert sp.correct("archaeologist") == "archeologist" and sp.correct("programme") == "program"
+    assert sp.correct("licence") == "license" and sp.correct("theatre") == "theater"
+    assert sp.correct("archeologist") is None  # spelled as the profiles spell it
+    # the career's own spelling, for a word other profiles spell the other way
+    own = {"colour", "for"}
+    assert sp.in_profile("color", own.__contains__, own) == "colour"
+    assert variants("four") == [] and "for" not in variants("four")
