@@ -23,9 +23,10 @@ from advisor.answer import Candidate
 from advisor.calibration import Logistic
 from advisor.models import Unit
 
-FEATURES = (  # the signals the model weighs (a candidate carries a few more, for the record)
-    "total", "dense", "margin", "coverage", "missing_weight", "n_key", "unanchored", "figure_missing", "names_missing",
-    "compare_missing", "terse_open", "overview", "route_conf", "route_history", "route_evidence",
+FEATURES = (  # every signal a candidate carries (5-fold cross-validation on the development rows: these pass more than the first 15 alone)
+    "total", "dense", "lexical", "margin", "coverage", "topical", "missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered",
+    "figure_asked", "figure_missing", "figure_elsewhere", "names_asked", "names_missing", "list_asked", "compare_asked", "compare_missing",
+    "terse", "terse_gap", "terse_open", "overview", "followup", "route_conf", "route_named", "route_history", "route_evidence",
 )
 
 

@@ -8,8 +8,9 @@ the router decides by evidence, each candidate career's evidence is a row, label
 whether it is the career the line is about. Answer-or-refuse
 (`advisor/calibrated/decision.json`): every line's best candidate answer is a row,
 labelled by whether it would pass (answerable, holding an expected phrase, within the word
-cap). Both are scikit-learn logistic regressions; the threshold of the second is the one
-that passes the most development lines. The blind sets are never read here.
+cap). Both are scikit-learn logistic regressions; the threshold of the second is the lowest
+that refuses 80% of the unanswerable development lines (the near-domain target), so that
+the fewest answerable ones are refused. The blind sets are never read here.
 
 The whole catalogue is loaded (`eval/corpora.py full`); the imaging set runs with the
 imaging profile alone, as it is reported.
@@ -38,6 +39,7 @@ from advisor.settings import Settings  # noqa: E402
 
 ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl"]
 DUMP: Path | None = None
+REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse
 DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging")]
 
 
@@ -236,7 +238,10 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
     # right, an unanswerable one when refused
     print(f"decision: {len(Y)} candidate answers ({int(answerable.sum())} answerable, {int(Y.sum())} right)")
     print(f"{'threshold':>9} {'passed':>7} {'answered right':>14} {'false refusals':>14} {'unanswerable refused':>20}")
+    # the threshold: the lowest that still refuses REFUSE_UNANSWERABLE of the unanswerable
+    # lines (the near-domain target), so that as few answerable lines are refused as can be
     best_t, best_pass = 0.5, -1.0
+    chosen: float | None = None
     for t in np.arange(0.2, 0.81, 0.05):
         ans = ps >= t
         passed = np.where(answerable, ans & (Y == 1), ~ans).mean()
@@ -246,6 +251,10 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
         print(f"{t:>9.2f} {passed:>7.3f} {right:>14.3f} {false_ref:>14.3f} {refused:>20.3f}")
         if passed > best_pass + 1e-9:
             best_t, best_pass = float(t), float(passed)
+        if chosen is None and refused >= REFUSE_UNANSWERABLE:
+            chosen = round(float(t), 2)
+    print(f"most lines passed at {best_t:.2f}; the lowest refusing {REFUSE_UNANSWERABLE:.0%} of the unanswerable: {chosen}")
+    best_t = chosen if chosen is not None else best_t
     print("reliability (confidence band → share right, answered lines):")
     for lo in (0.0, 0.2, 0.4, 0.6, 0.8, 0.9):
         hi = {0.0: 0.2, 0.2: 0.4, 0.4: 0.6, 0.6: 0.8, 0.8: 0.9, 0.9: 1.01}[lo]
