@@ -180,6 +180,10 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     gap = float(bool(gaps.key or gaps.other))
     sig["terse_gap"] = sig["terse"] * gap  # a list of things, and a word of the question it never mentions
     sig["gap_uncovered"] = gap * (1.0 - sig["coverage"])
+    sig["list_margin"] = sig["margin"] * sig["list_asked"]  # a list's sentences are alike: its margin says less
+    head = units[0].section if units else ()
+    sig["same_section"] = sum(u.section == head for u in units) / len(units) if units else 0.0
+    sig["top3_dense"] = float(np.mean([float(s.dense[int(i)]) for i in s.rows[:3]]))
     missing = gaps.key or (gaps.other if sig["unanchored"] else ())
     return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
 
