@@ -2,6 +2,7 @@
 
     python eval/report.py                 # all sets (builds indexes under /tmp/advisor-eval)
     python eval/report.py --sets careers-dev imaging-dev
+    python eval/report.py --blind --detail    # with the blind sets, and by kind, by career, reliability
 
 Every figure is measured with a school's whole catalogue loaded (`eval/corpora.py full`:
 the imaging profile and every profile of ../shared/profiles, 380 files), as a school meets
@@ -85,6 +86,7 @@ def main() -> int:
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "advisor-eval")
     p.add_argument("--json", type=Path, help="also write every run's metrics here")
     p.add_argument("--out", type=Path, help="write each run's output records into this folder")
+    p.add_argument("--detail", action="store_true", help="after each run, its pass rate by kind, accuracy by career and reliability table")
     a = p.parse_args()
     advisors: dict[str, Advisor] = {}
     results = {}
@@ -116,6 +118,11 @@ def main() -> int:
         print(f"{name:<24} {m['lines']:>5} {f(m['hit@1']):>6} {f(m['hit@5']):>6} {f(m['answer_accuracy']):>6} {f(m['false_abstention']):>9} "
               f"{f(ab.get('near_domain')):>6} {f(ab.get('off_topic')):>6} {f(ab.get('other_career')):>6} {len(m['other_career_answers']):>8} "
               f"{f(m['grounded_citations']):>5} {m['latency_ms']['p50'] or 0:>6.1f}")
+        if a.detail:
+            print("    by kind: " + ", ".join(f"{k} {v:.2f}" for k, v in m["by_type"].items() if v is not None))
+            careers = sorted(m["by_career"].items(), key=lambda kv: -(kv[1]["answer_accuracy"] or 0.0))
+            print("    by career: " + ", ".join(f"{c} {d['answer_accuracy']:.2f} ({d['answerable']})" for c, d in careers if d["answer_accuracy"] is not None))
+            print("    reliability: " + ", ".join(f"{b['band']}: {b['right']:.2f} of {b['answers']}" for b in m["reliability"] if b["answers"]))
     if a.json:
         a.json.write_text(json.dumps(results, indent=2), "utf-8")
     return 0
