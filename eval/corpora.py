@@ -4,6 +4,7 @@
     python eval/corpora.py catalogue /tmp/catalogue  # imaging + all 369 OOH profiles
     python eval/corpora.py full /tmp/full            # a school's whole catalogue: imaging + every profile
                                                      # of ../shared/profiles (OOH and the wild pages)
+    python eval/corpora.py wild /tmp/wild            # imaging + the real pages of ../shared/profiles/wild
 
 The OOH profiles come from ../shared/profiles (or --profiles DIR). The project's own
 corpus/ (the imaging profile and its synonyms.txt) is copied in too.
@@ -36,8 +37,8 @@ def make(kind: str, dest: Path, profiles: Path) -> int:
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(ROOT / "corpus", dest)
-    if kind == "full":
-        for sub in ("ooh-2019", "ooh-2016", "wild"):
+    if kind in ("full", "wild"):
+        for sub in ("ooh-2019", "ooh-2016", "wild") if kind == "full" else ("wild",):
             (dest / sub).mkdir()
             for f in sorted((profiles / sub).iterdir()):
                 if f.is_file() and f.name not in META_FILES:
@@ -61,7 +62,7 @@ def _done(dest: Path) -> int:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("kind", choices=["careers", "catalogue", "full"])
+    p.add_argument("kind", choices=["careers", "catalogue", "full", "wild"])
     p.add_argument("dest", type=Path)
     p.add_argument("--profiles", type=Path, default=ROOT.parent / "shared" / "profiles")
     a = p.parse_args()

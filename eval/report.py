@@ -45,6 +45,14 @@ RUNS = [
     ("careers-blind", "careers-blind.jsonl", "full", None, None),
     ("catalogue-dev", "catalogue-dev.jsonl", "full", None, None),
     ("catalogue-blind", "catalogue-blind.jsonl", "full", None, None),
+    # the real pages (issue 13): those pages plus imaging, named as students do and pinned;
+    # then with the whole catalogue loaded
+    ("wild-dev", "wild-dev.jsonl", "wild", None, None),
+    ("wild-dev pinned", "wild-dev.jsonl", "wild", "about", None),
+    ("wild-dev catalogue", "wild-dev.jsonl", "full", None, None),
+    ("wild-blind", "wild-blind.jsonl", "wild", None, None),
+    ("wild-blind pinned", "wild-blind.jsonl", "wild", "about", None),
+    ("wild-blind catalogue", "wild-blind.jsonl", "full", None, None),
     ("off-topic, every set", "*", "full", None, "off_topic"),
 ]
 # off-topic for the imaging profile alone, but a real question once all 370 are loaded
@@ -66,7 +74,7 @@ def corpus(kind: str, base: Path) -> Path:
 
 
 def lines_of(name: str, only: str | None) -> list[dict]:
-    files = sorted(HERE.glob("*.jsonl")) if name == "*" else [HERE / name]
+    files = sorted(HERE.glob("*.jsonl")) if name == "*" else [f for f in [HERE / name] if f.exists()]
     out = []
     for f in files:
         if f.name.startswith("splitting"):
@@ -77,6 +85,12 @@ def lines_of(name: str, only: str | None) -> list[dict]:
                 if (only is None or rec.get("type") == only) and not (only and rec.get("id") in NOT_OFF_TOPIC_IN_CATALOGUE):
                     out.append(rec)
     return out
+
+
+def _pin(rec: dict, pin: str | None) -> str | None:
+    if pin == "about":
+        return rec.get("about") if rec.get("type") != "off_topic" and isinstance(rec.get("about"), str) else None
+    return pin
 
 
 def main() -> int:
@@ -104,7 +118,10 @@ def main() -> int:
         # "other_career" lines ask about careers the 26-career corpus lacked; the whole
         # catalogue has most of them, so their gold ("not answerable") no longer holds
         recs = [r for r in lines_of(file, only) if not (kind == "full" and r.get("type") == "other_career")]
-        pairs = [(r, answer_line(adv, Line(i + 1, r), pin)) for i, r in enumerate(recs)]
+        if not recs:
+            continue  # a set not written yet
+        # "about": each line pinned to the career it is about (off-topic lines to none)
+        pairs = [(r, answer_line(adv, Line(i + 1, r), _pin(r, pin))) for i, r in enumerate(recs)]
         if a.out:
             a.out.mkdir(parents=True, exist_ok=True)
             (a.out / f"{name.replace(' ', '_').replace(',', '')}.jsonl").write_text("".join(json.dumps(o) + "\n" for _, o in pairs), "utf-8")
