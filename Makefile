@@ -6,7 +6,7 @@ SHELL  := /bin/bash
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: run test test-fast install install-test browser lint bench clean
+.PHONY: run test test-fast install install-test browser services lint bench clean
 
 # pip's own lines, cut to one per package fetched or installed, so a first install (a few
 # minutes: torch, gradio, faiss) shows what it is doing and a second one is two lines.
@@ -35,25 +35,35 @@ browser:
 	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx >/dev/null \
 		&& { $(SUDO) systemctl disable --now nginx >/dev/null 2>&1 || true; }; }
 
+# Debian's PostgreSQL and Redis for the tests of the shared stores, which start their own
+# servers on free 127.0.0.1 ports (tests/services.py): the system services the packages
+# start are switched off again.
+services:
+	@{ ls /usr/lib/postgresql/*/bin/initdb && command -v redis-server; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq \
+		&& $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null \
+		&& { $(SUDO) systemctl disable --now postgresql redis-server >/dev/null 2>&1 || $(SUDO) service postgresql stop >/dev/null 2>&1 || true; } \
+		&& { $(SUDO) service redis-server stop >/dev/null 2>&1 || true; }; }
+
 run: install
 	$(BIN)/python app.py
 
-test: install-test browser
+test: install-test browser services
 	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval
 	$(BIN)/python -m pytest
 
 # The unit tests of every stage: no model, no server, no browser (about half a minute).
 test-fast: install-test
 	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval
-	$(BIN)/python -m pytest -m "not model and not server and not browser"
+	$(BIN)/python -m pytest -m "not model and not server and not browser and not database"
 
 lint: install-test
 	$(BIN)/python -m ruff check advisor app.py tests benchmarks eval
 	$(BIN)/python -m mypy advisor app.py
 
-bench: install-test browser
+bench: install-test browser services
 	$(BIN)/python benchmarks/bench_core.py
 	$(BIN)/python benchmarks/bench_web.py
+	$(BIN)/python benchmarks/bench_shared.py
 
 clean:
 	rm -rf data/index data/.index-* .pytest_cache

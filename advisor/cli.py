@@ -1,4 +1,4 @@
-"""Command-line shell over the core: build, ask, batch, eval, serve.
+"""Command-line shell over the core: build, ask, batch, eval, report, forget, records, serve.
 
 Errors become one line on stderr and a non-zero exit; no traceback reaches the user
 unless --verbose is given.
@@ -239,16 +239,18 @@ def cmd_careers(args: argparse.Namespace) -> int:
 
 
 def _records(args: argparse.Namespace) -> Any:
-    """The records store of the data folder; an error when there is none or it cannot be read."""
-    from advisor.records.store import LEGACY_FILE, RECORDS_FILE, RecordsError, RecordsStore
+    """The records store the settings name (PostgreSQL at ADVISOR_RECORDS_URL, else the SQLite
+    file of the data folder); None when there is no file yet; an error when it cannot be read."""
+    from advisor.records.store import LEGACY_FILE, RECORDS_FILE, RecordsError, open_records
 
     settings = _settings(args)
     path = settings.data_dir / RECORDS_FILE
-    if not path.exists() and not (settings.data_dir / LEGACY_FILE).exists():
+    if not settings.records_url and not path.exists() and not (settings.data_dir / LEGACY_FILE).exists():
         return None
-    store = RecordsStore(path, keep_days=settings.keep_days)
+    store = open_records(settings, serving=False)
     if not store.enabled:
-        raise RecordsError(f"{path}: {store.status}")
+        store.close()
+        raise RecordsError(f"{store.where}: {store.status}")
     return store
 
 
@@ -266,6 +268,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         _err(f"no questions recorded yet: {settings.data_dir} holds no records file (the web app writes one as students ask)")
     else:
         records = load_records(store, args.since)
+        store.close()
     report = build_report(records, _load(args) if records.needs_grouping else None)
     print(format_text(report), end="")
     if args.html is not None:
@@ -285,9 +288,56 @@ def cmd_forget(args: argparse.Namespace) -> int:
     if store is None:
         print(f"Nothing to delete: {_settings(args).data_dir} holds no records file.")
         return EXIT_OK
-    asked, rated = store.forget(before)
+    try:
+        asked, rated = store.forget(before)
+    finally:
+        store.close()
     print(f"Deleted {asked} question(s) and {rated} rating(s) recorded before {stamp(before).replace('T', ' ').replace('Z', ' UTC')} "
-          f"from {store.path}.")
+          f"from {store.where}.")
+    return EXIT_OK
+
+
+def cmd_records_migrate(args: argparse.Namespace) -> int:
+    """Bring the PostgreSQL database of ADVISOR_RECORDS_URL to this advisor's schema; with
+    --from, copy a SQLite records file in (once: rows already there are skipped)."""
+    from advisor.records.backend import Fault
+    from advisor.records.postgres import SCHEMA_VERSION, PostgresBackend
+    from advisor.records.store import RecordsError
+    from advisor.settings import masked_url
+
+    settings = _settings(args)
+    if not settings.records_url:
+        raise RecordsError("ADVISOR_RECORDS_URL is not set: it names the PostgreSQL database, e.g. "
+                           "ADVISOR_RECORDS_URL=postgresql://advisor_owner:PASSWORD@db.school.org/advisor advisor records migrate")
+    backend = PostgresBackend(settings.records_url, serving=False)
+    try:
+        if args.source is not None:
+            from advisor.records.copy import copy_sqlite
+
+            print(copy_sqlite(args.source, backend).summary())
+            return EXIT_OK
+        try:
+            applied = backend.migrate()
+        except Fault as fault:
+            raise RecordsError(fault.message) from None
+    finally:
+        backend.close()
+    where = masked_url(settings.records_url)
+    print(f"{where}: schema version {SCHEMA_VERSION}" + (f" (applied: {', '.join(map(str, applied))})." if applied else ", already up to date."))
+    return EXIT_OK
+
+
+def cmd_records_status(args: argparse.Namespace) -> int:
+    """Where the question log is kept, whether it works, and how many rows it holds."""
+    store = _records(args)
+    if store is None:
+        print(f"{_settings(args).data_dir}: no records file yet (the web app writes one as students ask).")
+        return EXIT_OK
+    try:
+        questions, ratings = store.questions(), store.ratings()
+        print(f"{store.where}: {store.status}; {len(questions)} question(s), {len(ratings)} rating(s), kept {store.keep_days} day(s).")
+    finally:
+        store.close()
     return EXIT_OK
 
 
@@ -366,6 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--before", required=True, metavar="DATE", help="a date (2024-05-01: its UTC midnight) or a time (2024-05-01T12:00:00Z)")
     f.set_defaults(func=cmd_forget)
 
+    rec = sub.add_parser("records", help="the question log's database: schema migrations, a SQLite log copied into PostgreSQL, status")
+    rsub = rec.add_subparsers(dest="records_command", required=True, metavar="ACTION")
+    rm = rsub.add_parser("migrate", parents=[common], help="bring the PostgreSQL database (ADVISOR_RECORDS_URL) to this version's tables; "
+                         "--from copies a SQLite records file in")
+    rm.add_argument("--from", dest="source", type=Path, metavar="FILE", help="a records file to copy in once, e.g. data/records.sqlite3")
+    rm.set_defaults(func=cmd_records_migrate)
+    rs = rsub.add_parser("status", parents=[common], help="where the question log is kept, whether it works, how many rows")
+    rs.set_defaults(func=cmd_records_status)
+
     s = sub.add_parser("serve", parents=[common], help="start the chat UI and REST API")
     s.add_argument("--career", help="the career the chat page starts with (env ADVISOR_CAREER; default: all)")
     s.add_argument("--host", help="interface to listen on (env ADVISOR_HOST; default 127.0.0.1)")
@@ -380,12 +439,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def quiet_libraries(verbose: bool = False) -> None:
+    """The connection pool logs every failed reconnection; the records store says it once
+    (and /api/health says it all along)."""
+    logging.getLogger("psycopg.pool").setLevel(logging.INFO if verbose else logging.ERROR)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")  # odd input never stops the output
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    quiet_libraries(args.verbose)
     try:
         return int(args.func(args))
     except AdvisorError as exc:

@@ -61,6 +61,9 @@ class Settings:
     # what students asked (advisor/records/)
     keep_days: int = 90  # questions and ratings older than this are deleted (0 = no question is kept)
     admin_password: str = field(default="", repr=False)  # the /admin report's password ("" = no /admin page)
+    # state shared by several machines (deploy/README.md): unset, each process keeps its own
+    records_url: str = field(default="", repr=False)  # postgresql://user:password@host/db: the question log and ratings there
+    limits_url: str = field(default="", repr=False)  # redis://[:password@]host:port/db: the per-client counters there
 
     ENV = {
         "corpus_dir": "ADVISOR_CORPUS",
@@ -89,6 +92,8 @@ class Settings:
         "reload_seconds": "ADVISOR_RELOAD_SECONDS",
         "keep_days": "ADVISOR_KEEP_DAYS",
         "admin_password": "ADVISOR_ADMIN_PASSWORD",
+        "records_url": "ADVISOR_RECORDS_URL",
+        "limits_url": "ADVISOR_LIMITS_URL",
     }
 
     def __post_init__(self) -> None:
@@ -126,6 +131,8 @@ class Settings:
             raise SettingsError(f"keep_days={self.keep_days} is outside 0..36500 (0 keeps no question; the default is 90).")
         if self.admin_password and len(self.admin_password) < 8:
             raise SettingsError("admin_password is shorter than 8 characters; choose a longer one (or leave it unset for no /admin page).")
+        _check_url(self.records_url, "ADVISOR_RECORDS_URL", RECORDS_SCHEMES, "postgresql://advisor:PASSWORD@db.school.org/advisor")
+        _check_url(self.limits_url, "ADVISOR_LIMITS_URL", LIMITS_SCHEMES, "redis://:PASSWORD@10.0.0.20:6379/0")
         if not self.model.strip():
             raise SettingsError("model is empty; leave it unset for all-MiniLM-L6-v2.")
 
@@ -168,6 +175,45 @@ def _check_origin(origin: str) -> None:
         parts.port  # noqa: B018  (raises on a bad port)
     except ValueError as exc:
         raise SettingsError(f"Allowed origin {origin!r} has a bad port; write e.g. https://www.your-school.org:8443") from exc
+
+
+RECORDS_SCHEMES = ("postgresql", "postgres")
+LIMITS_SCHEMES = ("redis", "rediss", "redis+unix", "unix")
+
+
+def masked_url(url: str) -> str:
+    """`url` with its password (and any query, which may carry one) replaced by ***, for
+    logs, /api/health and error messages: postgresql://advisor:***@db/advisor."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<a URL that cannot be read>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        user, _, host = netloc.rpartition("@")
+        name, colon, _ = user.partition(":")
+        netloc = f"{name}{':***' if colon else ''}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "***" if parts.query else "", ""))
+
+
+def _check_url(url: str, var: str, schemes: tuple[str, ...], example: str) -> None:
+    """A shared store's URL: one of `schemes`, with a host (or a socket path); the error
+    names the URL with its password masked."""
+    if not url:
+        return
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a bad port)
+    except ValueError:
+        raise SettingsError(f"{var}={masked_url(url)} is not a URL; write e.g. {example}") from None
+    if parts.scheme not in schemes:
+        raise SettingsError(f"{var}={masked_url(url)} is not a {schemes[0]}:// URL; write e.g. {example}")
+    if not (parts.hostname or parts.path or parts.query):
+        raise SettingsError(f"{var}={masked_url(url)} names no server; write e.g. {example}")
 
 
 RATE_OFF = {"", "off", "0", "none", "no"}

@@ -6,7 +6,9 @@ never written to.
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ pytest.register_assert_rewrite("core_support")
 from core_support import REAL_CORPUS, copy_fixture_corpus  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+from services import PostgresServer, RedisServer  # noqa: E402
 
 from advisor.engine import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
@@ -52,3 +55,32 @@ def real_advisor(tmp_path_factory: pytest.TempPathFactory) -> Advisor:
     """The project's corpus indexed with the real model: one build per session."""
     data = tmp_path_factory.mktemp("real-advisor") / "data"
     return Advisor.load(Settings(corpus_dir=REAL_CORPUS, data_dir=data))
+
+
+# -- real PostgreSQL and Redis (tests/services.py): skipped, with the reason, where they cannot start
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, on a free 127.0.0.1 port."""
+    try:
+        server = PostgresServer().start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"PostgreSQL cannot start here: {exc}")
+    yield server
+    server.remove()
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """A fresh, empty database on the session's server (the superuser's URL)."""
+    return postgres.create_database()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server of the test's own, on a free 127.0.0.1 port, a password required."""
+    try:
+        server = RedisServer().start()
+    except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+        pytest.skip(f"Redis cannot start here: {exc}")
+    yield server
+    server.remove()

@@ -1,5 +1,8 @@
 """The records store: what students asked (`questions`) and how they rated the answers
-(`feedback`), in one SQLite file, `data/records.sqlite3`.
+(`feedback`), in one SQLite file (`data/records.sqlite3`, the default) or in one
+PostgreSQL database that every process and machine shares (ADVISOR_RECORDS_URL,
+`postgres.py`). The backends hold the statements (`backend.py`); this module holds what
+is the same for both: the queue and its writer, retention, and the fault policy.
 
 No IP address, cookie or other identifier of a student is kept: a question row holds the
 time, the question, the career, whether and why it was answered, the citations and the
@@ -8,13 +11,15 @@ server-issued answer id that joins it to its rating.
 The store never slows or stops answering:
 - questions are written by one background thread per process, from a bounded queue (a
   full queue drops the question, counted); `close()` writes what is queued;
-- a damaged file is set aside (`records.sqlite3.damaged-<time>`) and started afresh, a
-  locked one is retried, a read-only folder disables the store — each with one log line;
-  `status` says which (shown in GET /api/health);
-- several processes (answer workers) write the same file: WAL journal and a busy timeout.
+- a write that fails is kept and retried (a locked file, a database that is down, slow or
+  refuses the login); a damaged file is set aside and started afresh, a read-only one
+  disables the store — each with one log line; `status` says which (GET /api/health).
 
 Retention: rows older than `keep_days` are deleted when the store opens and every day
 after (`keep_days=0`: no question is logged, and a rating keeps no question text).
+
+    >>> store = open_records(settings)          # the serving process's store (SQLite or PostgreSQL)
+    >>> store.log(QuestionRecord.of(answer, channel="api", answer_id="…", latency_ms=12.0))
 """
 
 from __future__ import annotations
@@ -23,60 +28,30 @@ import atexit
 import contextlib
 import json
 import logging
-import os
 import queue
-import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from advisor.errors import AdvisorError
+from advisor.records.backend import QUESTION_COLUMNS, Backend, Fault
+from advisor.records.sqlite import LEGACY_FILE, RECORDS_FILE, SQLiteBackend
 
 log = logging.getLogger(__name__)
 
-RECORDS_FILE = "records.sqlite3"
-LEGACY_FILE = "feedback.sqlite3"  # before the question log, ratings lived here alone
+__all__ = ["LEGACY_FILE", "QUESTION_COLUMNS", "RECORDS_FILE", "QuestionRecord", "RecordsError", "RecordsStore", "open_records", "stamp",
+           "utc_now"]
+
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # UTC; text in this format sorts as time does
 PURGE_EVERY = 24 * 3600.0  # seconds between retention runs of a serving process
-PURGE_RETRY = 600.0  # …and after a run that failed (a locked file)
+PURGE_RETRY = 600.0  # …and after a run that failed (a locked file, a database that is down)
 BATCH = 500  # questions written in one transaction at most
 RETRY_SECONDS = 1.0  # after a locked or failed write, the writer waits this long
 LINGER = 0.25  # the writer waits this long after a first question for more, and writes them together
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS feedback (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created_at TEXT NOT NULL,
-        liked INTEGER NOT NULL,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        citations TEXT NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS questions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        created_at TEXT NOT NULL,
-        channel TEXT NOT NULL,
-        question TEXT NOT NULL,
-        resolved TEXT NOT NULL,
-        career TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        reason TEXT NOT NULL,
-        confidence REAL NOT NULL,
-        citations TEXT NOT NULL,
-        missing TEXT NOT NULL,
-        latency_ms REAL,
-        answer_id TEXT UNIQUE
-    )""",
-    "CREATE INDEX IF NOT EXISTS questions_time ON questions(created_at)",
-    "CREATE INDEX IF NOT EXISTS feedback_time ON feedback(created_at)",
-)
-ANSWER_ID = "CREATE UNIQUE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id)"
-QUESTION_COLUMNS = ("created_at", "channel", "question", "resolved", "career", "kind", "reason", "confidence", "citations", "missing",
-                    "latency_ms", "answer_id")
 
 
 class RecordsError(AdvisorError):
@@ -93,8 +68,9 @@ def stamp(when: datetime) -> str:
 
 
 def _text(value: Any, cap: int) -> str:
-    """Text SQLite can store: capped, and without unpaired surrogates (a browser can send them)."""
-    return str(value)[:cap].encode("utf-8", "replace").decode("utf-8")
+    """Text every backend can store: capped, without unpaired surrogates (a browser can send
+    them) and without NUL characters (PostgreSQL's text cannot hold them)."""
+    return str(value)[:cap].encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
 @dataclass(frozen=True)
@@ -136,7 +112,7 @@ class QuestionRecord:
     def to_row(self) -> tuple[Any, ...]:
         cites = [{"doc": d, "section": s, "lines": [a, b]} for d, s, a, b in self.citations]
         return (self.created_at, self.channel, _text(self.question, 5000), _text(self.resolved, 10000), ",".join(self.careers),
-                self.kind, _text(self.reason, 1000), round(self.confidence, 4), json.dumps(cites), json.dumps(list(self.missing)),
+                self.kind, _text(self.reason, 1000), round(self.confidence, 4), json.dumps(cites), json.dumps([_text(m, 200) for m in self.missing]),
                 self.latency_ms, self.answer_id)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,14 +125,20 @@ _WAKE = object()  # put in the queue to wake the writer
 class RecordsStore:
     """Questions and ratings; safe to call from several request threads and processes.
 
-    `open()` is the store of a serving process: it applies retention at once and starts the
-    background writer (which also applies retention daily). Built directly (the CLI, tests)
-    it starts no thread until a question is logged.
+    `RecordsStore(path)` is the SQLite file at `path`; `RecordsStore(backend=…)` any other
+    backend (`open_records` picks one from the settings). `open()` is the store of a
+    serving process: it applies retention at once and starts the background writer (which
+    also applies retention daily). Built directly (the CLI, tests) it starts no thread
+    until a question is logged.
     """
 
-    def __init__(self, path: Path, timeout: float = 10.0, keep_days: int = 90, queue_size: int = 10_000) -> None:
-        self.path = Path(path)
-        self.timeout = timeout
+    def __init__(self, path: Path | None = None, timeout: float = 10.0, keep_days: int = 90, queue_size: int = 10_000, *,
+                 backend: Backend | None = None) -> None:
+        if backend is None:
+            if path is None:
+                raise ValueError("RecordsStore needs a path (the SQLite file) or a backend")
+            backend = SQLiteBackend(Path(path), timeout=timeout)
+        self.backend: Backend = backend
         self.keep_days = keep_days
         self._lock = threading.RLock()
         self.status = "not opened"
@@ -174,10 +156,10 @@ class RecordsStore:
         self._ensure()
 
     @classmethod
-    def open(cls, path: Path, keep_days: int = 90) -> RecordsStore:
+    def open(cls, path: Path | None = None, keep_days: int = 90, *, backend: Backend | None = None) -> RecordsStore:
         """The store for a server: a short lock wait (a locked file never holds up startup),
         retention applied now and daily, the writer started."""
-        store = cls(path, timeout=2.0, keep_days=keep_days)
+        store = cls(path, timeout=2.0, keep_days=keep_days, backend=backend)
         store.purge()
         store._start()
         return store
@@ -186,105 +168,52 @@ class RecordsStore:
     def enabled(self) -> bool:
         return self._ready and not self._disabled
 
-    # -- the file ------------------------------------------------------------------------
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=self.timeout)
+    @property
+    def path(self) -> Path:
+        """The SQLite file (the CLI and tests read it); a PostgreSQL store has none."""
+        path = getattr(self.backend, "path", None)
+        if path is None:
+            raise AttributeError(f"the records store at {self.backend.where} is no file")
+        return Path(path)
 
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        """A connection for one unit of work: committed (or rolled back) and closed."""
-        con = self._connect()
-        try:
-            con.execute("PRAGMA secure_delete=ON")  # deleted questions are overwritten, not left in free pages
-            con.execute("PRAGMA synchronous=NORMAL")  # WAL: no fsync per commit; a power cut may lose the last rows, never the file
-            with con:
-                yield con
-        finally:
-            con.close()
+    @property
+    def _connect(self) -> Any:
+        """The SQLite backend's connection factory (tests replace it to open the file read-only)."""
+        return getattr(self.backend, "_connect")  # noqa: B009
 
+    @_connect.setter
+    def _connect(self, factory: Any) -> None:
+        setattr(self.backend, "_connect", factory)  # noqa: B010
+
+    @property
+    def where(self) -> str:
+        """Where the records are kept, for messages: the file, or the URL with its password masked."""
+        return self.backend.where
+
+    # -- faults --------------------------------------------------------------------------
     def _ensure(self) -> bool:
-        """Open (or re-try opening) the file; False when the store cannot be used now."""
+        """Set up (or re-try setting up) the backend; False when the store cannot be used now."""
         with self._lock:
             if self._ready or self._disabled:
                 return self._ready
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._migrate()
-                self._init()
-            except sqlite3.DatabaseError as exc:
-                if _is_locked(exc):
-                    self._set("unavailable: the file is locked by another program; retried on the next write", warn=True)
-                    return False
-                if _is_readonly(exc):
-                    return self._disable(f"disabled: {self.path} cannot be written ({exc})")
-                if not self._set_aside(self.path, exc):
-                    return False
-            except OSError as exc:  # a read-only or missing data folder
-                return self._disable(f"disabled: {self.path.parent} cannot be written ({exc.strerror or exc})")
+                self.backend.setup()
+            except Fault as fault:
+                self._failed(fault)
+                return False
             self._ready = True
             self._ok()
             return True
 
-    def _init(self) -> None:
-        with self._db() as con:
-            con.execute("PRAGMA journal_mode=WAL")  # readers never wait for the writers of other processes
-            for statement in SCHEMA:
-                con.execute(statement)
-            columns = {row[1] for row in con.execute("PRAGMA table_info(feedback)")}
-            if "answer_id" not in columns:  # files written before answers had ids
-                con.execute("ALTER TABLE feedback ADD COLUMN answer_id TEXT")
-            con.execute(ANSWER_ID)
-        # sqlite opens damaged files lazily: read once so damage shows here, not later
-        with self._db() as con:
-            con.execute("SELECT count(*) FROM feedback").fetchone()
-            con.execute("SELECT id FROM questions ORDER BY id DESC LIMIT 1").fetchone()
-
-    def _migrate(self) -> None:
-        """A data folder from before the question log has `feedback.sqlite3`: copy it (SQLite's
-        backup, so a -wal file is read too) to `records.sqlite3`, then remove it. Several
-        processes may try at once: the copy is linked into place only if none is there yet."""
-        legacy = self.path.with_name(LEGACY_FILE)
-        if legacy == self.path or self.path.exists() or not legacy.exists():
+    def _failed(self, fault: Fault) -> None:
+        """One policy for every backend: busy → retried later; unavailable → set up again on
+        the next use; disabled → never again. Each change of status is one log line."""
+        if fault.kind == "disabled":
+            self._disable(fault.message)
             return
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.migrating")
-        try:
-            source = sqlite3.connect(legacy, timeout=self.timeout)
-            try:
-                target = sqlite3.connect(tmp)
-                try:
-                    source.backup(target)
-                finally:
-                    target.close()
-            finally:
-                source.close()
-            os.link(tmp, self.path)
-        except FileExistsError:
-            pass  # another process moved it first
-        except sqlite3.DatabaseError as exc:
-            if _is_locked(exc) or _is_readonly(exc):
-                raise
-            self._set_aside(legacy, exc, start_afresh=False)
-            return
-        finally:
-            tmp.unlink(missing_ok=True)
-        for name in (legacy, legacy.with_name(legacy.name + "-wal"), legacy.with_name(legacy.name + "-shm")):
-            name.unlink(missing_ok=True)
-        log.warning("Records store: the ratings of %s were moved into %s.", legacy.name, self.path.name)
-
-    def _set_aside(self, path: Path, exc: BaseException, start_afresh: bool = True) -> bool:
-        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
-        try:
-            path.replace(aside)
-            for suffix in ("-wal", "-shm"):
-                extra = path.with_name(path.name + suffix)
-                if extra.exists():
-                    extra.replace(aside.with_name(aside.name + suffix))
-            if start_afresh:
-                self._init()
-        except (OSError, sqlite3.DatabaseError) as again:
-            return self._disable(f"disabled: {path} is damaged ({exc}) and could not be replaced ({again})")
-        log.warning("Records store %s was damaged (%s); set aside as %s and started afresh.", path, exc, aside.name)
-        return True
+        if fault.kind == "unavailable":
+            self._ready = False
+        self._set(fault.message, warn=True)
 
     def _disable(self, status: str) -> bool:
         self._disabled = True
@@ -296,46 +225,37 @@ class RecordsStore:
             log.warning("Records store: %s", status)
         self.status = status
 
-    def _failed(self, exc: sqlite3.DatabaseError, doing: str) -> None:
-        """One policy for a failed write: locked → retried later; read-only → disabled;
-        anything else → re-opened (and set aside if damaged) on the next write."""
-        if _is_locked(exc):
-            self._set(f"busy: {doing} waited for a lock and will be retried", warn=True)
-        elif _is_readonly(exc):
-            self._disable(f"disabled: {self.path} cannot be written ({exc})")
-        else:
-            self._ready = False
-            self._set(f"unavailable: {exc}", warn=True)
+    def _ok(self) -> None:
+        back = self.status.startswith(("busy", "unavailable"))
+        self.status = "ok" if not self.dropped else f"ok; {self.dropped} question(s) were not logged since the server started (see the log)"
+        if back:
+            log.info("Records store: %s works again.", self.backend.where)
+
+    def _drop(self, n: int, why: str) -> None:
+        first = self.dropped == 0
+        self.dropped += n
+        self.status = f"busy: {self.dropped} question(s) not logged: {why}"
+        if first:
+            log.warning("Records store: questions are being dropped: %s (counted in /api/health).", why)
 
     # -- ratings -------------------------------------------------------------------------
     def rate(self, liked: bool, question: str, answer: str, citations: Sequence[str], answer_id: str | None = None) -> int | None:
         """Store a rating (one row per answer id: rating again updates it); the row id, or
         None when the store cannot write now (logged once, never raised). With
         `keep_days=0` the question's text is not kept."""
-        with self._lock:
-            if not self._ensure():
-                return None
-            kept = _text(question, 5000) if self.keep_days > 0 else ""
-            row = (stamp(utc_now()), int(liked), kept, _text(answer, 20000), json.dumps(list(citations)), answer_id)
-            try:
-                with self._db() as con:
-                    cur = con.execute(
-                        "INSERT INTO feedback (created_at, liked, question, answer, citations, answer_id) VALUES (?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT(answer_id) DO UPDATE SET liked = excluded.liked, created_at = excluded.created_at",
-                        row,
-                    )
-                    if answer_id is not None:
-                        found = con.execute("SELECT id FROM feedback WHERE answer_id = ?", (answer_id,)).fetchone()
-                        return int(found[0])
-                    return int(cur.lastrowid or 0)
-            except sqlite3.DatabaseError as exc:
-                self._failed(exc, "a rating")
-                return None
+        if not self._ensure():
+            return None
+        kept = _text(question, 5000) if self.keep_days > 0 else ""
+        row = (stamp(utc_now()), bool(liked), kept, _text(answer, 20000), json.dumps([_text(c, 2000) for c in citations]), answer_id)
+        try:
+            return self.backend.add_rating(row)
+        except Fault as fault:
+            self._failed(fault)
+            return None
 
     def ratings(self, since: str | None = None) -> list[dict[str, Any]]:
         """Rating rows (oldest first), those at or after `since` (a stamp) when given."""
-        rows = self._read("SELECT * FROM feedback WHERE created_at >= ? ORDER BY id", (since or "",))
-        return [{**r, "citations": json.loads(r["citations"]), "liked": bool(r["liked"])} for r in rows]
+        return self._read(lambda: self.backend.ratings(since or ""))
 
     # -- the question log ----------------------------------------------------------------
     def log(self, record: QuestionRecord) -> bool:
@@ -355,52 +275,48 @@ class RecordsStore:
 
     def write(self, records: Sequence[QuestionRecord]) -> bool:
         """Write questions now, in one transaction (the writer's work; tests call it too).
-        True when they are stored or can never be (a disabled store); False to retry."""
-        with self._lock:
-            if not self._ensure():
-                return self._disabled
+        True when they are stored or can never be (a disabled store, rows the database
+        refuses: dropped, counted); False to retry."""
+        if not self._ensure():
+            return self._disabled
+        try:
+            self.backend.add_questions([r.to_row() for r in records])
+        except Fault as fault:
+            if fault.kind == "rejected":
+                return self._write_one_by_one(records)
+            self._failed(fault)
+            return self._disabled
+        if not self.status.startswith("ok"):
+            self._ok()
+        return True
+
+    def _write_one_by_one(self, records: Sequence[QuestionRecord]) -> bool:
+        """A batch the database refused for its values: each question alone, so one bad row
+        costs only itself (dropped, counted), never the batch or the writer."""
+        for r in records:
             try:
-                with self._db() as con:
-                    con.executemany(f"INSERT OR IGNORE INTO questions ({', '.join(QUESTION_COLUMNS)}) "
-                                    f"VALUES ({', '.join('?' * len(QUESTION_COLUMNS))})", [r.to_row() for r in records])
-                if not self.status.startswith("ok"):
-                    self._ok()
-                return True
-            except sqlite3.DatabaseError as exc:
-                self._failed(exc, f"writing {len(records)} question(s)")
-                return self._disabled
+                self.backend.add_questions([r.to_row()])
+            except Fault as again:
+                if again.kind != "rejected":
+                    self._failed(again)
+                    return self._disabled
+                self._drop(1, f"the database refused a question ({again.message})")
+        return True
 
     def questions(self, since: str | None = None) -> list[dict[str, Any]]:
         """Question rows (oldest first) at or after `since` (a stamp), each with its rating
         (`liked`: True, False or None) joined by answer id."""
-        rows = self._read("SELECT q.*, f.liked AS liked FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
-                          "WHERE q.created_at >= ? ORDER BY q.id", (since or "",))
-        out = []
-        for r in rows:
-            out.append({**r, "careers": [c for c in r["career"].split(",") if c], "citations": json.loads(r["citations"]),
-                        "missing": json.loads(r["missing"]), "liked": None if r["liked"] is None else bool(r["liked"])})
-        return out
+        return self._read(lambda: self.backend.questions(since or ""))
 
-    def _read(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    def _read(self, read: Any) -> list[dict[str, Any]]:
         if not self._ensure():
             return []
         try:
-            with self._db() as con:
-                con.row_factory = sqlite3.Row
-                return [dict(r) for r in con.execute(sql, params).fetchall()]
-        except sqlite3.DatabaseError as exc:
-            self._failed(exc, "reading")
+            rows: list[dict[str, Any]] = read()
+            return rows
+        except Fault as fault:
+            self._failed(fault)
             return []
-
-    def _ok(self) -> None:
-        self.status = "ok" if not self.dropped else f"ok; {self.dropped} question(s) were not logged since the server started (see the log)"
-
-    def _drop(self, n: int, why: str) -> None:
-        first = self.dropped == 0
-        self.dropped += n
-        self.status = f"busy: {self.dropped} question(s) not logged: {why}"
-        if first:
-            log.warning("Records store: questions are being dropped: %s (counted in /api/health).", why)
 
     # -- the writer thread ---------------------------------------------------------------
     def _start(self) -> None:
@@ -465,7 +381,7 @@ class RecordsStore:
             self._handled_add(len(batch))
             pending = pending[BATCH:]
         if pending and last:
-            self._drop(len(pending), "the file could not be written")
+            self._drop(len(pending), f"{self.backend.where} could not be written before the server stopped")
             self._handled_add(len(pending))
             return []
         return pending
@@ -488,12 +404,14 @@ class RecordsStore:
         """Write what is queued, then stop the writer (a server's shutdown calls this)."""
         with self._done:
             thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._stop.set()
+            with contextlib.suppress(queue.Full):
+                self._queue.put_nowait(_WAKE)  # wakes a writer waiting for questions
+            thread.join(timeout)
         if thread is None or not thread.is_alive():
-            return
-        self._stop.set()
-        with contextlib.suppress(queue.Full):
-            self._queue.put_nowait(_WAKE)  # wakes a writer waiting for questions
-        thread.join(timeout)
+            self.backend.close()  # a store used after this sets up again
+            self._ready = False
 
     # -- retention -----------------------------------------------------------------------
     def purge(self, now: datetime | None = None) -> tuple[int, int]:
@@ -505,51 +423,38 @@ class RecordsStore:
             if not self._ensure():
                 return (0, 0)
             try:
-                with self._db() as con:
-                    if self.keep_days == 0:
-                        asked = con.execute("DELETE FROM questions").rowcount
-                        rated = con.execute("UPDATE feedback SET question = '' WHERE question != ''").rowcount
-                    else:
-                        cutoff = stamp((now or utc_now()) - timedelta(days=self.keep_days))
-                        asked = con.execute("DELETE FROM questions WHERE created_at < ?", (cutoff,)).rowcount
-                        rated = con.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,)).rowcount
-                self._last_purge = time.monotonic()
-                if asked or rated:
-                    self._checkpoint()
-                return (asked, rated)
-            except sqlite3.DatabaseError as exc:
-                self._failed(exc, "deleting old rows")
+                if self.keep_days == 0:
+                    changed = self.backend.delete_all_questions()
+                else:
+                    changed = self.backend.delete_before(stamp((now or utc_now()) - timedelta(days=self.keep_days)))
+            except Fault as fault:
+                self._failed(fault)
                 return (0, 0)
+            self._last_purge = time.monotonic()
+            return changed
 
     def forget(self, before: datetime) -> tuple[int, int]:
         """Delete every question and rating recorded before `before`: (questions, ratings)
         deleted. Raises RecordsError when the store cannot be changed now."""
         with self._lock:
             if not self._ensure():
-                raise RecordsError(f"{self.path}: {self.status}")
+                raise RecordsError(f"{self.where}: {self.status}")
             try:
-                with self._db() as con:
-                    cutoff = stamp(before)
-                    asked = con.execute("DELETE FROM questions WHERE created_at < ?", (cutoff,)).rowcount
-                    rated = con.execute("DELETE FROM feedback WHERE created_at < ?", (cutoff,)).rowcount
-            except sqlite3.DatabaseError as exc:
-                raise RecordsError(f"{self.path} could not be changed: {exc}") from exc
-            self._checkpoint()
-            return (asked, rated)
-
-    def _checkpoint(self) -> None:
-        """Copy the WAL into the file and empty it, so deleted text does not linger there."""
-        try:
-            with self._db() as con:
-                con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.DatabaseError:
-            pass  # another process is reading: its own checkpoint will come
+                return self.backend.delete_before(stamp(before))
+            except Fault as fault:
+                raise RecordsError(f"{self.where} could not be changed: {fault.message}") from None
 
 
-def _is_locked(exc: BaseException) -> bool:
-    return "locked" in str(exc).lower() or "busy" in str(exc).lower()
+def open_records(settings: Any, serving: bool = True) -> RecordsStore:
+    """The records store the settings name: PostgreSQL at `records_url` when set, else the
+    SQLite file in the data folder. `serving`: a server's store (`RecordsStore.open`:
+    retention now and daily, the writer started); else one for a command (the CLI)."""
+    backend: Backend | None = None
+    if settings.records_url:
+        from advisor.records.postgres import PostgresBackend  # psycopg: only where PostgreSQL is used
 
-
-def _is_readonly(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "readonly" in text or "read-only" in text or "unable to open" in text
+        backend = PostgresBackend(settings.records_url, serving=serving)
+    path = Path(settings.data_dir) / RECORDS_FILE
+    if serving:
+        return RecordsStore.open(path, keep_days=settings.keep_days, backend=backend)
+    return RecordsStore(path, keep_days=settings.keep_days, backend=backend)

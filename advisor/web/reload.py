@@ -247,27 +247,3 @@ class ServedApp:
         finally:
             _pinned.reset(pin)
             _timing.reset(clock)
-
-
-def served_app(advisor: Any, settings: Settings, chat: bool) -> tuple[Any, IndexWatcher]:
-    """The app of one serving process over a live Advisor, and its (unstarted) watcher:
-    `build_app` (chat + REST + widget) when `chat`, else `build_api_app`."""
-    from advisor.web.server import build_api_app, build_app
-
-    live = LiveAdvisor(advisor)
-    app = (build_app if chat else build_api_app)(live, settings)
-    return ServedApp(app, live), IndexWatcher(live, settings)
-
-
-def run_served(app: Any, watcher: IndexWatcher, settings: Settings, sockets: list[Any] | None = None) -> None:
-    """Run uvicorn until SIGINT/SIGTERM; SIGHUP makes the watcher check for a new index now."""
-    import signal
-
-    import uvicorn
-
-    from advisor.web.server import uvicorn_options
-
-    signal.signal(signal.SIGHUP, lambda *_: watcher.poke())
-    watcher.start()
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", **uvicorn_options(settings))
-    uvicorn.Server(config).run(sockets=sockets)

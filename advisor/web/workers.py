@@ -29,8 +29,10 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from advisor.errors import AdvisorError, IndexMissingError
+from advisor.errors import AdvisorError, IndexCorruptError, IndexMissingError
 from advisor.settings import Settings
+from advisor.web.reload import load_served
+from advisor.web.serving import origins_line, reachable_urls, run_served, served_app, serving_logs
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +163,6 @@ def _restart(child: _Child, settings: Settings, progress: Callable[[str], None])
 
 def _announce(children: list[_Child], settings: Settings, manifest: dict[str, Any], progress: Callable[[str], None]) -> None:
     workers = [c for c in children if c.role == "api"]
-    from advisor.web.server import origins_line, reachable_urls
-
     port = workers[0].sock.getsockname()[1]
     pids = ", ".join(str(c.process.pid) for c in workers)
     every = f"every {settings.reload_seconds:g} s and on SIGHUP" if settings.reload_seconds else "on SIGHUP"
@@ -255,14 +255,11 @@ def _child_setup() -> None:
     _die_with_parent()
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # until the watcher exists
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("advisor.web.reload").setLevel(logging.INFO)
+    serving_logs()
 
 
 def _load_settled(settings: Settings) -> Any:
     """The index on disk, retried for a few seconds while a rebuild swaps it."""
-    from advisor.errors import IndexCorruptError
-    from advisor.web.reload import load_served
-
     deadline = time.monotonic() + 10
     while True:
         try:
@@ -274,8 +271,6 @@ def _load_settled(settings: Settings) -> Any:
 
 
 def _run_child(settings: Settings, sock: socket.socket, ready: Connection, chat: bool) -> None:
-    from advisor.web.reload import run_served, served_app
-
     _child_setup()
     try:
         advisor = _load_settled(settings)
