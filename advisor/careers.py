@@ -68,12 +68,24 @@ def title_parts(title: str) -> list[str]:
     return out
 
 
-def _career(doc: Document) -> Career:
+def _career(doc: Document, topics: frozenset[str] = frozenset()) -> Career:
+    """A career's names: its title and the parts a joined title stands for, and the other
+    names its profile (or careers.csv) gives it. A given name whose head word is a topic
+    word of the vocabulary or a filler word ("Nurse Salary", "Career"), or a one-word
+    part of the title that is a topic word ("benefits"), names no career."""
     names: set[tuple[str, ...]] = {phrase_key(doc.title)}
     for part in title_parts(doc.title):
-        names.add(phrase_key(part))
+        key = phrase_key(part)
+        if len(key) != 1 or key[0] not in topics:  # "Nurse pay and benefits" is not a career called "benefits"
+            names.add(key)
+    for name in doc.names:
+        for part in title_parts(name):
+            key = phrase_key(part)
+            if key and key[-1] not in topics and key[-1] not in _FILLER_FORMS:
+                names.add(key)
     names.discard(())
-    heads = frozenset(n[-1] for n in names)
+    # a topic word is no head noun of a career ("Nurse pay and benefits" is not named by "benefits")
+    heads = frozenset(n[-1] for n in names if n[-1] not in topics) or frozenset(n[-1] for n in names)
     modifiers = frozenset(s for n in names for s in n[:-1]) - {word_form(w) for w in STOPWORDS}
     return Career(doc.doc_id, doc.title, tuple(sorted(names, key=len, reverse=True)), heads, modifiers, doc.aliases)
 
@@ -99,7 +111,8 @@ class CareerIndex:
         sentences: a kind of worker a profile's sentences open with ("Facilities managers
         oversee…") is one it describes as its own. `texts`: the profiles' sentences, to
         know which kinds of workers they speak of ("registered nurses")."""
-        self.careers = {d: _career(doc) for d, doc in documents.items()}
+        topics = frozenset(f for r in synonyms.rules if not r.explicit for t in r.sources + r.targets for f in phrase_key(t))
+        self.careers = {d: _career(doc, topics) for d, doc in documents.items()}
         self.synonyms = synonyms
         self.openings = openings or {}
         self._by_alias = {a: c.id for c in self.careers.values() for a in (c.id, *c.aliases)}
@@ -325,6 +338,7 @@ def _contains(name: tuple[str, ...], key: tuple[str, ...]) -> bool:
 
 
 _FILLER = STOPWORDS | {"career", "job", "work"}
+_FILLER_FORMS = frozenset(word_form(w) for w in _FILLER)
 
 
 def _modifiers_before(ws: list[str], stems: list[str], i: int) -> list[str]:

@@ -98,17 +98,34 @@ _LIST_RE = re.compile(
 )
 _NUM = r"(?:\d[\d,.]*|a few|few|several|a couple of|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|thirty|forty|fifty|hundred)"
 _MONEY_WORD = r"(?:salar(?:y|ies)|pay|paid|wages?|earn\w*|make|makes|income|costs?|tuition|fees?|price[sd]?|cheap\w*|expensive|afford\w*|dollars?|money|\$)"
+# What a sentence needs to answer a money question: an amount in a currency ("£30,000",
+# "€25", "$20.43", "30,000 pounds", "40k", "GBP 500"), a sum per period, or a bare number
+# under a pay label ("Salary new: 21000", "Yearly median: 41000" — a report's field
+# names the currency by its place, not by a sign); not a count of days under "Annual leave".
+_MONEY_HOLDS = re.compile(
+    rf"[$£€]\s?\d|\b(?:usd|gbp|eur)\s?\d|\d[\d,.]*\s?(?:k\b|dollars|usd|pounds|gbp|euros|eur\b|per hour|an hour|a year|per year|per annum|a week|per week|a month|per month)"
+    rf"|\b{_NUM} (?:dollars|pounds|euros)\b"
+    r"|\b(?:salar(?:y|ies)|wages?|pay|earnings|income|annual|annually|hourly|weekly|monthly|yearly)\b[^:\n|]{0,40}:\s*\d[\d,.]*(?![\d,.]*\s*(?:%|percent|days?|weeks?|months?|years?|hours?|hrs?)\b)",
+    re.I,
+)
+# …a duration or a number of hours: "3 years", "37 to 40 hours", or a number under an hours
+# or duration label ("Hours (a week): 37 to 40", "Minimum hours: 35", "Duration: 18").
+_DURATION_HOLDS = re.compile(
+    rf"\b{_NUM}(?:[\s-]+to[\s-]+{_NUM})?[\s-]*(?:years?|months?|weeks?|days?|hours?)\b"
+    r"|\b(?:hours?|duration|length)\b[^:\n|]{0,30}:\s*\d",
+    re.I,
+)
 # Each kind of figure a question can ask for, and what a sentence needs to answer it.
 _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
     (
         "money",
         re.compile(
             rf"\bhow much\b.*\b{_MONEY_WORD}|\b{_MONEY_WORD}\b.*\bhow much\b|\b(?:average|median|starting|entry[\s-]level|exact|hourly|yearly|annual|typical)\s+(?:\w+\s+)?{_MONEY_WORD}"
-            rf"|\bhow many dollars\b|\$|\bdollars?\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\b(?:make|makes|paid|pays?|earn\w*|get)\b.*\b(?:per|an?) (?:hour|year|month|week)\b"
+            rf"|\bhow many (?:dollars|euros)\b|[$£€]|\b(?:dollars?|euros?)\b|\bcost(?:s|ly|ing)?\b|\btuition\b|\bfees?\b|\bprice\w*\b|\bcheap\w*|\bexpensive\b|\b(?:make|makes|paid|pays?|earn\w*|get)\b.*\b(?:per|an?) (?:hour|year|month|week)\b"
             r"|\b(?:what|how)\b.*\b(?:pay|salary|salaries|wages?|income|earnings)\b(?!\s+for\b)",
             re.I,
         ),
-        re.compile(rf"\$\s?\d|\d[\d,.]*\s?(?:k\b|dollars|usd|per hour|an hour|a year|per year)|\b{_NUM} dollars\b", re.I),
+        _MONEY_HOLDS,
     ),
     (
         "rate",
@@ -123,7 +140,7 @@ _FIGURE_KINDS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
     (
         "duration",
         re.compile(r"\bhow long\b|\bhow many (?:years|months|weeks|days|hours)\b|\bhow much time\b|\bhours (?:per|a|each) (?:week|day)\b|\bhow quickly\b|\bhow fast\b", re.I),
-        re.compile(rf"\b{_NUM}(?:[\s-]+to[\s-]+{_NUM})?[\s-]*(?:years?|months?|weeks?|days?|hours?)\b", re.I),
+        _DURATION_HOLDS,
     ),
     (
         "count",

@@ -257,7 +257,7 @@ def test_markdown_front_matter_title_tables_and_code() -> None:
     doc, chunks, units = chunk_text(text, "welders.md")
     assert doc.title == "Welders"
     assert [u.kind for u in units] == ["sentence", "row"]
-    assert units[1].text == "Factories | 60%" and units[1].context == "Setting | Share"
+    assert units[1].text == "Setting: Factories | Share: 60%" and units[1].context == "Setting | Share"  # each cell beside its header
     assert not any("code" in u.text for u in units)
 
 
@@ -312,8 +312,8 @@ def test_html_page_content_only_with_its_structure() -> None:
         "Welders join metal parts.",
         "They read blueprints & plans.",
         "The largest employers of welders were as follows:",
-        "Manufacturing\t62%",
-        "Construction\t9%",
+        "Employer: Manufacturing | Share: 62%",  # each cell beside its column's header
+        "Employer: Construction | Share: 9%",
         "Wear protective gear",
         "Work indoors or outdoors",
     ]
@@ -328,7 +328,7 @@ def test_html_citation_lines_are_the_page_source_lines() -> None:
     page_lines = PAGE.split("\n")
     for u in units:
         assert doc.text[u.start : u.end] == u.text
-        first_word = u.text.split()[0]
+        first_word = (u.text.split(": ", 1)[1] if u.kind == "row" else u.text).split()[0]  # a row's first cell
         assert first_word in page_lines[u.line - 1], (u.line, u.text)
 
 

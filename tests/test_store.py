@@ -85,6 +85,16 @@ def test_a_synonyms_file_in_the_corpus_makes_the_index_stale(built: tuple[Path, 
     check_fresh(read_manifest(data), corpus, FAKE)
 
 
+def test_a_careers_csv_makes_the_index_stale(built: tuple[Path, Path]) -> None:
+    """The titles and names a counselor sets in careers.csv are part of what the index was built from."""
+    corpus, data = built
+    (corpus / "careers.csv").write_text("file,title,names\npharmacy-tech.md,Pharmacy Technician,pharmacy assistant\n", "utf-8")
+    with pytest.raises(IndexStaleError, match="careers.csv"):
+        check_fresh(read_manifest(data), corpus, FAKE)
+    build_index(corpus, data, FakeEmbedder())
+    check_fresh(read_manifest(data), corpus, FAKE)
+
+
 def test_a_changed_profile_re_embeds_only_its_changed_text(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     corpus, data = built
     embedder = FakeEmbedder()

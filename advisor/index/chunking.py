@@ -27,7 +27,7 @@ from advisor.index.structure import Block, Parsed
 from advisor.models import Chunk, Document, Unit
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "struct-v3"
+CHUNKER_VERSION = "struct-v4"  # v4: real pages (main content, facts in any layout, rows with their headers)
 PASSAGE_WORDS = 110
 _KINDS = {"bullet": "list", "key_value": "facts", "row": "table"}
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from advisor.errors import CorpusError, IndexCorruptError, IndexMissingError, IndexStaleError, SettingsError
 from advisor.index.chunking import CHUNKER_VERSION, chunk_corpus
-from advisor.index.corpus import corpus_files, file_sha256, load_corpus
+from advisor.index.corpus import CAREERS_FILE, corpus_files, file_sha256, load_corpus
 from advisor.index.embedder import Embedder
 from advisor.index.progress import EmbedProgress
 from advisor.models import Chunk, Document, Unit, section_label
@@ -115,7 +115,12 @@ def _flat_ip(vectors: np.ndarray) -> Any:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    return {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+    """The profile files and `careers.csv` (the titles and names it sets), with their hashes."""
+    out = {p.relative_to(corpus_dir).as_posix(): file_sha256(p) for p in corpus_files(corpus_dir)}
+    csv = corpus_dir / CAREERS_FILE
+    if csv.is_file():
+        out[CAREERS_FILE] = file_sha256(csv)
+    return out
 
 
 def vocabulary_fingerprint(corpus_dir: Path) -> dict[str, str]:

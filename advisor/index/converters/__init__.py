@@ -28,7 +28,15 @@ def convert(path: Path, raw: bytes) -> Parsed:
     if suffix in HTML_SUFFIXES:
         decode_bytes(raw[:8192], path, binary_only=True)
         return convert_html(raw, stem)
-    text = normalize_text(decode_bytes(raw, path))
+    decoded = decode_bytes(raw, path)
+    text = normalize_text(decoded)
     if suffix in MARKDOWN_SUFFIXES:
-        return convert_markdown(text, stem)
-    return convert_text(text, stem)
+        return convert_markdown(text, stem, str(path), decoded)
+    return convert_text(text, stem, str(path), indents(decoded), decoded)
+
+
+def indents(decoded: str) -> list[int]:
+    """How far each line of the file is indented (a tab counts as two spaces); the
+    canonical text keeps the lines one for one but not their indentation."""
+    lines = decoded.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [len(ln.expandtabs(2)) - len(ln.expandtabs(2).lstrip()) for ln in lines]

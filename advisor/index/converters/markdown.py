@@ -1,16 +1,42 @@
 """Markdown profiles, parsed with markdown-it-py (CommonMark plus tables).
 
-Block tokens carry their source line range, so each block's text is found in the
-normalised file text and keeps the file's own line numbers. Code blocks and raw HTML
-are not profile prose and are skipped. The title is the front matter's `title`, else
-the first level-1 heading, else the file name.
+The canonical text is the page as a reader sees it, not its source: inline markup is
+rendered to its text (a link's text without its address, emphasis and code marks dropped,
+images and raw HTML left out), and a site's template placeholders (`$quote-1$`) are
+skipped. Block tokens carry their source line range. A table row reads each cell beside its
+column's header ("Area: Inner London | Minimum: £36,745 | Maximum: £56,959"). Code
+blocks and raw HTML blocks are not profile prose and are skipped. Each block is put on
+the line it stands on in the file (the other lines left blank), so the canonical text's
+line numbers are the file's.
+
+Front matter (YAML): `title` is the title (else the only level-1 heading, else the first,
+else the file name); `description` is the page's summary and is quoted as its opening
+paragraph; `names` (or `aliases`) are other names of the career, and so are the
+`keywords` that name a kind of worker ("Trainee Nurse", not "Pay band").
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from advisor.index.structure import Block, Parsed, assign_sections, clean_title, front_matter, title_from_name
+from advisor.index.structure import (
+    CELL_SEP,
+    Builder,
+    Parsed,
+    Piece,
+    aligned,
+    clean_names,
+    front_matter,
+    front_matter_line,
+    keyword_names,
+    meta_names,
+    meta_text,
+    names_in_blocks,
+    piece,
+)
+
+_PLACEHOLDER = re.compile(r"\$[A-Za-z][\w-]*\$")
 
 
 def _parser() -> Any:
@@ -19,32 +45,62 @@ def _parser() -> Any:
     return MarkdownIt("commonmark").enable("table")
 
 
-def convert_markdown(text: str, stem: str) -> Parsed:
-    meta, skip = front_matter(text)
+def convert_markdown(text: str, stem: str, where: str = "", raw: str | None = None) -> Parsed:
+    """`text` is the normalised file; `raw` the file as decoded, for its front matter."""
+    meta, skip = front_matter(text, where or stem, raw)
     lines = text.split("\n")
-    starts = [0]
-    for ln in lines:
-        starts.append(starts[-1] + len(ln) + 1)
     body = "\n" * skip + "\n".join(lines[skip:])  # front matter blanked, line numbers kept
-    tokens = _parser().parse(body)
-    blocks: list[Block] = []
+    pieces: list[Piece] = []
+    summary = meta_text(meta.get("description"))
+    if summary:
+        at = front_matter_line(text, "description")
+        block = at < len(lines) and re.search(r":\s*[|>][-+]?\s*$", lines[at - 1]) is not None
+        pieces.append(piece("paragraph", summary, at + 1 if block else at))
+    pieces.extend(_pieces(_parser().parse(body)))
+    title = meta_text(meta.get("title"))
+    h1 = [p for p in pieces if p.kind == "heading" and p.level == 1]
+    content = [p for p in pieces if not (summary and p is pieces[0])]
+    if not title and len(h1) == 1 and content and content[0] is h1[0]:
+        title = h1[0].text
+        pieces = [p for p in pieces if p is not h1[0]]
+    elif not title and h1:
+        title = h1[0].text
+    given, keywords = meta_names(meta)
+    parsed = aligned(pieces, len(lines), title, stem, summary=summary)
+    if parsed is None:  # two blocks on one line of the file: the text gets its own lines
+        b = Builder()
+        b.extend(pieces)
+        parsed = b.parsed(title, stem, summary=summary)
+    names = clean_names([*given, *keyword_names(keywords), *names_in_blocks(parsed.blocks)], parsed.title)
+    return Parsed(parsed.text, parsed.title, parsed.blocks, parsed.source_lines, names, summary)
+
+
+def _pieces(tokens: list[Any]) -> list[Piece]:
+    out: list[Piece] = []
     in_item = 0
+    headers: list[str] = []
     row: list[Any] = []
-    row_header = False
+    row_line = 0
+    in_head = False
     for i, tok in enumerate(tokens):
-        if tok.type == "list_item_open":
+        t = tok.type
+        if t == "list_item_open":
             in_item += 1
-        elif tok.type == "list_item_close":
+        elif t == "list_item_close":
             in_item -= 1
-        elif tok.type == "tr_open":
-            row, row_header = [], False
-        elif tok.type == "th_open":
-            row_header = True
-        elif tok.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+        elif t == "thead_open":
+            in_head, headers = True, []
+        elif t == "thead_close":
+            in_head = False
+        elif t == "table_open":
+            headers = []
+        elif t == "tr_open":
+            row, row_line = [], (tok.map[0] + 1) if tok.map else 0
+        elif t == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
             row.append(tok)
-        elif tok.type == "tr_close" and row and tok.map is None:
-            blocks.extend(_row(row, row_header, text, starts))
-        elif tok.type == "inline" and tok.map and tok.content.strip():
+        elif t == "tr_close":
+            out.extend(_row(row, row_line, headers, in_head))
+        elif t == "inline" and tok.map:
             prev = tokens[i - 1].type
             if prev == "heading_open":
                 kind = "heading"
@@ -52,53 +108,52 @@ def convert_markdown(text: str, stem: str) -> Parsed:
                 kind = "bullet" if in_item else "paragraph"
             else:
                 continue
-            level = int(tokens[i - 1].tag[1:]) if kind == "heading" else 0
-            blocks.extend(_locate(kind, tok.content, tok.map, text, starts, level))
-    title = clean_title(meta.get("title", ""))
-    h1 = [b for b in blocks if b.kind == "heading" and b.level == 1]
-    if not title and len(h1) == 1 and blocks[0] is h1[0]:
-        title = h1[0].text
-        blocks = blocks[1:]
-    elif not title and h1:
-        title = h1[0].text
-    assign_sections(blocks)
-    return Parsed(text, title or title_from_name(stem), blocks)
-
-
-def _locate(kind: str, content: str, span: list[int], text: str, starts: list[int], level: int) -> list[Block]:
-    """The block's text in the file: the whole content when it stands there as one
-    piece (a paragraph wrapped over lines), else one block per line (e.g. a quote
-    whose lines carry "> " markers)."""
-    first, last = span[0], max(span[1] - 1, span[0])
-    lo, hi = starts[first], starts[last + 1] - 1
-    at = text.find(content, lo, hi + 1)
-    if at >= 0:
-        return [Block(kind, content, first + 1, at, at + len(content), level, last_line=first + 1 + content.count("\n"))]
-    out: list[Block] = []
-    for n, piece in enumerate(p.strip() for p in content.split("\n")):
-        if not piece:
-            continue
-        for line_no in range(first, last + 1):
-            at = text.find(piece, starts[line_no], starts[line_no + 1])
-            if at >= 0:
-                out.append(Block(kind if n == 0 or kind != "heading" else "paragraph", piece, line_no + 1, at, at + len(piece), level))
-                first = line_no + 1
-                break
+            lines = _render(tok, tok.map[0] + 1)
+            if not lines:
+                continue
+            if kind == "heading":
+                out.append(Piece("heading", [(" ".join(x for x, _ in lines), lines[0][1])], int(tokens[i - 1].tag[1:])))
+            elif kind == "bullet":
+                out.append(Piece("bullet", [(" ".join(x for x, _ in lines), lines[0][1])]))
+            else:
+                out.append(Piece("paragraph", lines))
     return out
 
 
-def _row(cells: list[Any], header: bool, text: str, starts: list[int]) -> list[Block]:
-    """A table row: from its first cell's text to its last, as it stands in the file."""
-    line_no = cells[0].map[0]
-    lo, hi = starts[line_no], starts[line_no + 1] - 1
-    located = []
-    pos = lo
-    for c in cells:
-        at = text.find(c.content, pos, hi + 1) if c.content else -1
-        if at >= 0:
-            located.append((at, at + len(c.content)))
-            pos = at + len(c.content)
-    if not located:
+def _render(tok: Any, first_line: int) -> list[tuple[str, int]]:
+    """An inline token as the reader sees it, one entry a source line."""
+    lines: list[tuple[str, int]] = []
+    cur: list[str] = []
+    line = first_line
+    skip = 0  # inside an image: its alt text is not prose
+    for c in tok.children or ():
+        if c.type in ("softbreak", "hardbreak"):
+            lines.append(("".join(cur), line))
+            cur, line = [], line + 1
+        elif c.type == "image":
+            continue
+        elif c.type in ("text", "code_inline") and not skip:
+            cur.append(c.content)
+        elif c.type == "html_inline":
+            continue
+    lines.append(("".join(cur), line))
+    out = []
+    for text, n in lines:
+        text = " ".join(_PLACEHOLDER.sub(" ", text).split())
+        if text:
+            out.append((text, n))
+    return out
+
+
+def _row(cells: list[Any], line: int, headers: list[str], in_head: bool) -> list[Piece]:
+    texts = [" ".join(x for x, _ in _render(c, line)) for c in cells]
+    if not any(texts):
         return []
-    start, end = located[0][0], located[-1][1]
-    return [Block("row", text[start:end], line_no + 1, start, end, header=header)]
+    if in_head:
+        headers[:] = texts
+        return [piece("row", CELL_SEP.join(t for t in texts if t), line, header=True)]
+    if headers and len(headers) == len(texts):
+        text = CELL_SEP.join(f"{h}: {t}" if h else t for h, t in zip(headers, texts, strict=True) if t)
+    else:
+        text = CELL_SEP.join(t for t in texts if t)
+    return [piece("row", text, line)]
