@@ -37,10 +37,11 @@ from advisor.calibration import Logistic  # noqa: E402
 from advisor.engine import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
-ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl"]
+ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", "wild-dev.jsonl"]
 DUMP: Path | None = None
 REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse
-DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging")]
+DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging"),
+                 ("wild-dev.jsonl", "full")]
 
 
 def lines(name: str) -> list[dict]:
