@@ -7,6 +7,7 @@ only the entry point; the web shell lives in advisor/web/ so `advisor serve` sha
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -47,9 +48,13 @@ def main(argv: list[str] | None = None) -> int:
             workers=a.workers, api_port=a.api_port, api_only=True if a.api_only else None, reload_seconds=a.reload_seconds,
         )
         from advisor.cli import print_progress
+        from advisor.heartbeat import Heartbeat
         from advisor.web.server import serve
 
-        serve(settings, progress=print_progress)  # a build's progress as a bar on a terminal
+        # the server's log (each request, each index swap) on stderr, with the time
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", datefmt="%H:%M:%S")
+        # a build's progress as a bar on a terminal, and a line at least every 4 s until it serves
+        serve(settings, progress=Heartbeat(print_progress))
     except AdvisorError as exc:
         print(f"advisor: error: {exc}", file=sys.stderr)
         return 1

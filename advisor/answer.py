@@ -213,11 +213,18 @@ def overview_answer(r: Retriever, p: Policy, doc_id: str, conf: float = 1.0) -> 
     if rows is None or not len(rows):
         return Selection((), "the profile has no text", 0.0)
     units = [r.unit(int(i)) for i in rows]
-    sentences = [u for u in units if u.kind == "sentence"] or units
+    # a fact whose value is a sentence says what the career is as well (a report's "What
+    # they do: …", a whole sentence); "Salary starter: 24907" does not
+    sentences = [u for u in units if u.kind == "sentence" or (u.kind == "key_value" and _sentence_value(u.text))] or units
     # the sentence that stands first in the text (a page summary's copy counts)
     first = min(sentences, key=lambda u: min([u.start] + [a[0] for a in u.also]))
     lede = [first] + [u for u in units if u.chunk_id == first.chunk_id and u.position == first.position + 1 and u.kind == "sentence"]
     return Selection(tuple(_capped(lede, p.aim_words)), "", conf)
+
+
+def _sentence_value(text: str) -> bool:
+    value = text.split(": ", 1)[-1].strip()
+    return len(value.split()) >= 6 and value[-1:] in ".!?"
 
 
 def section_answer(s: Scored, r: Retriever, p: Policy, doc_id: str, section: tuple[str, ...]) -> Selection:
@@ -364,7 +371,7 @@ def cite(units: Sequence[Unit], documents: dict[str, Document], part: str = "", 
         head, tail = group[0], group[-1]
         start = doc.text.rfind("\n", 0, head.start) + 1 if head.kind in _LIST_KINDS else head.start
         n = first + len(citations)
-        citations.append(Citation(n, head.doc_id, head.label, (head.line, tail.last_line), start, tail.end, doc.text[start : tail.end]))
+        citations.append(Citation(n, head.doc_id, head.label, (head.line, tail.last_line), start, tail.end, doc.text[start : tail.end], doc.title))
         sentences.extend(AnswerSentence(u.text, n, u.kind, part) for u in group)
         group.clear()
 

@@ -17,17 +17,20 @@ class Document:
     sha256: str  # of the raw file bytes
     source_lines: tuple[int, ...] | None = None  # text line i+1 → line of the file (HTML only)
     aliases: tuple[str, ...] = ()  # ids of identical files indexed as this one
+    names: tuple[str, ...] = ()  # other names of the career ("Also called", careers.csv), for routing
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["source_lines"] = list(self.source_lines) if self.source_lines is not None else None
         d["aliases"] = list(self.aliases)
+        d["names"] = list(self.names)
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Document:
         lines = d.get("source_lines")
-        return cls(**{**d, "source_lines": tuple(lines) if lines is not None else None, "aliases": tuple(d.get("aliases", ()))})
+        return cls(**{**d, "source_lines": tuple(lines) if lines is not None else None, "aliases": tuple(d.get("aliases", ())),
+                      "names": tuple(d.get("names", ()))})
 
 
 
@@ -135,7 +138,9 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """Numbered source of one or more answer sentences; `text` is verbatim source text."""
+    """Numbered source of one or more answer sentences; `text` is verbatim source text.
+    `title` is the career's title; `url` the page of the profile that shows the quote in
+    place (served by the web app: `/profiles/<career>#L<first>-L<last>`)."""
 
     n: int
     doc: str
@@ -144,9 +149,15 @@ class Citation:
     start: int
     end: int
     text: str
+    title: str = ""
+
+    @property
+    def url(self) -> str:
+        return profile_url(self.doc, self.lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n": self.n, "doc": self.doc, "section": self.section, "lines": list(self.lines), "text": self.text}
+        return {"n": self.n, "doc": self.doc, "title": self.title, "section": self.section, "lines": list(self.lines),
+                "text": self.text, "url": self.url}
 
     def to_full_dict(self) -> dict[str, Any]:
         return {**self.to_dict(), "start": self.start, "end": self.end}
@@ -161,7 +172,16 @@ class Citation:
             start=d.get("start", -1),
             end=d.get("end", -1),
             text=d["text"],
+            title=d.get("title", ""),
         )
+
+
+def profile_url(doc: str, lines: tuple[int, int]) -> str:
+    """The address (on the advisor's own server) of a profile's page at lines `lines`:
+    `/profiles/imaging-technologist#L22-L24`, always a range, one line as `#L22-L22`."""
+    from urllib.parse import quote
+
+    return f"/profiles/{quote(doc, safe='')}#L{lines[0]}-L{lines[1]}"
 
 
 @dataclass(frozen=True)

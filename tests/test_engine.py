@@ -134,7 +134,7 @@ def test_to_dict_is_the_batch_record(fake_advisor: Advisor) -> None:
     assert d["question"] == "Where do pharmacy technicians work?"
     assert d["answer"] == a.text and d["abstained"] is False
     assert isinstance(d["confidence"], float) and 0.0 <= d["confidence"] <= 1.0
-    assert d["citations"] and all(set(c) == {"n", "doc", "section", "lines", "text"} for c in d["citations"])
+    assert d["citations"] and all(set(c) == {"n", "doc", "title", "section", "lines", "text", "url"} for c in d["citations"])
     assert all(isinstance(c["lines"], list) and len(c["lines"]) == 2 for c in d["citations"])
     assert 0 < len(d["passages"]) <= 10
     assert all(set(p) == {"doc", "section", "lines", "text", "score"} for p in d["passages"])
@@ -267,3 +267,21 @@ def test_list_with_long_introduction_stays_within_max_words(tmp_path: Path) -> N
     a = advisor.ask("What are the daily duties of a clinic clerk?")
     assert a.kind == "answer"
     assert len(a.text.split()) <= advisor.policy.max_words
+
+
+def test_an_overview_starts_with_a_fact_whose_value_is_a_sentence(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A report's "What they do: …" says what the career is, though it is a fact and not a
+    paragraph; a later paragraph does not come first, nor does a bare fact ("Green: false")."""
+    from advisor.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "art-therapists.txt").write_text(
+        "Code: 29-1129.01\nCareer:\n  Code: 29-1129.01\n  Title: Art Therapists\n  Tags:\n    Green: false\n"
+        "  What they do: Plan or conduct art therapy sessions or programs to improve clients' well-being.\n"
+        "  On the job:\n    - Observe and document client reactions.\nPersonality:\n  Top interest:\n    Title: Social\n"
+        "    Description: People interested in this work like activities that include helping people, teaching, and talking.\n", "utf-8")
+    (corpus / "bakers.txt").write_text("Bakers\nWhat They Do\nBakers mix ingredients according to recipes to make breads and pastries.\n", "utf-8")
+    adv = Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
+    a = adv.ask("what do art therapists do?")
+    assert a.kind == "answer" and a.text.startswith("What they do: Plan or conduct art therapy"), a.text

@@ -18,7 +18,7 @@ from core_support import copy_fixture_corpus
 from advisor import cli
 from advisor.evalreport.csvfile import guard, to_csv
 from advisor.evalreport.junit import to_junit
-from advisor.evalreport.page import SCRIPT, render_report
+from advisor.evalreport.page import PROFILES_URL, SCRIPT, render_report
 from advisor.evalreport.rows import COLUMNS
 from advisor.evaluation import answer_stats, eval_record, score
 
@@ -71,7 +71,9 @@ def test_report_escapes_every_piece_of_profile_and_student_text() -> None:
 
 def test_report_is_self_contained() -> None:
     page = _report()
-    assert not re.search(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    assert not re.search(r"""(?:src|action)\s*=\s*["']?\s*(?:https?:)?//""", page, re.I)
+    hrefs = re.findall(r"""<(\w+)\b[^>]*\bhref\s*=\s*["']([^"']*)""", page)
+    assert hrefs and all(h.startswith("#") or (tag == "a" and h.startswith(PROFILES_URL + "/profiles/")) for tag, h in hrefs)  # links: to quotes
     assert not re.search(r"<(?:link|iframe|object|embed)\b", page, re.I)
     assert not re.search(r"url\(\s*['\"]?(?:https?:)?//", page, re.I)
     assert "default-src 'none'" in page
@@ -230,3 +232,12 @@ def test_eval_names_the_file_line_and_column_of_bad_json(capsys: pytest.CaptureF
     assert errors[1].startswith(f"{src} line 2, column 29: not valid JSON: Invalid control character U+0009")
     assert errors[2] == f"{src} line 3: expected a JSON object {{...}}, got an array"
     assert errors[3].startswith(f"{src} line 4: no 'question' key")
+
+
+def test_each_citation_links_to_its_lines_in_the_profile_page() -> None:
+    cite = {"n": 2, "doc": "dental-assistant", "title": "Dental Assistant", "section": "Daily Duties", "lines": [4, 7], "text": "Sterilize"}
+    recs = [eval_record({"id": "q", "question": "q?", "answerable": True, "expect_any": ["x"], "type": "direct"},
+                        {"id": "q", "question": "q?", **_out("Sterilize. [2]", False, [cite])})]
+    page = render_report(recs, None, answer_stats(recs), "x.jsonl", profiles_url="https://advisor.school.org/")
+    assert '<a href="https://advisor.school.org/profiles/dental-assistant#L4-L7">[2] Dental Assistant › Daily Duties</a>: Sterilize' in page
+    assert "[2] dental-assistant" not in page  # the career's title, not its file id

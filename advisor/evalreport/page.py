@@ -15,8 +15,10 @@ from html import escape
 from typing import Any
 
 from advisor.evalreport.charts import TypeRates, latency_chart, type_chart
-from advisor.evalreport.rows import citation_text
+from advisor.evalreport.rows import citation_url
 from advisor.evaluation import WHY, line_type, stats_rows, summary_rows
+
+PROFILES_URL = "http://127.0.0.1:7860"  # where `make run` serves the advisor, and its /profiles/ pages
 
 STYLE = """
 body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #1a202c; }
@@ -97,7 +99,16 @@ def _why_table(records: list[dict[str, Any]]) -> str:
     return f'<table><thead><tr><th>why it failed</th><th>lines</th></tr></thead><tbody>{body}</tbody></table>'
 
 
-def _question_row(i: int, r: dict[str, Any]) -> str:
+def _citation(c: dict[str, Any], profiles_url: str) -> str:
+    """`[1] Career › Section` linked to the quoted lines in their profile page (on the
+    advisor at `profiles_url`), then the quote."""
+    url = citation_url(c)
+    where = f"[{c.get('n', '?')}] {c.get('title') or c.get('doc', '')} › {c.get('section', '')}"
+    link = f'<a href="{_e(profiles_url.rstrip("/") + url)}">{_e(where)}</a>' if url else _e(where)
+    return f"<li>{link}: {_e(' '.join(str(c.get('text', '')).split()))}</li>"
+
+
+def _question_row(i: int, r: dict[str, Any], profiles_url: str) -> str:
     gold = r.get("gold") or {}
     outcome = _outcome(r)
     hist = r.get("history") or []
@@ -109,7 +120,7 @@ def _question_row(i: int, r: dict[str, Any]) -> str:
     else:
         answer = f'<div class="muted">{_e(r.get("kind", ""))}, confidence {_e(r.get("confidence", ""))}, {_e(r.get("latency_ms", ""))} ms</div>' \
                  f'<div class="answer">{_e(r.get("answer", ""))}</div>'
-    cites = "".join(f"<li>{_e(citation_text(c))}</li>" for c in r.get("citations") or [] if isinstance(c, dict))
+    cites = "".join(_citation(c, profiles_url) for c in r.get("citations") or [] if isinstance(c, dict))
     cls = "pass" if outcome == "pass" else "none" if r.get("pass") is None else "fail"
     result = f'<span class="{cls}">{_e(outcome.split(":")[0])}</span>'
     if r.get("why"):
@@ -137,9 +148,12 @@ def _filters(records: list[dict[str, Any]]) -> str:
             f'<span>showing <b id="shown">{len(records)}</b> of {len(records)}</span></div>')
 
 
-def render_report(records: list[dict[str, Any]], metrics: dict[str, Any] | None, stats: dict[str, Any], source: str, created: str = "") -> str:
+def render_report(records: list[dict[str, Any]], metrics: dict[str, Any] | None, stats: dict[str, Any], source: str, created: str = "",
+                  profiles_url: str = PROFILES_URL) -> str:
     """The page for `advisor eval --report`. `records` are eval records (with gold, pass,
-    why, rank); `metrics` is `score`'s result, or None for a file without gold keys."""
+    why, rank); `metrics` is `score`'s result, or None for a file without gold keys. Each
+    citation links to its quoted lines in the profile pages of the advisor at
+    `profiles_url` (`make run`'s address unless given)."""
     rates = type_rates(records)
     latencies = [float(r["latency_ms"]) for r in records if "error" not in r and r.get("latency_ms") is not None]
     note = "" if metrics is not None else f'<p class="note">No gold answers in {_e(source)}: showing answer statistics only.</p>'
@@ -158,7 +172,7 @@ def render_report(records: list[dict[str, Any]], metrics: dict[str, Any] | None,
         "<h2>Failures</h2>", _why_table(records),
         "<h2>Every question</h2>", _filters(records),
         '<table id="questions"><thead><tr><th>#</th><th>id</th><th>type</th><th>question</th><th>answer</th><th>citations</th><th>result</th></tr></thead><tbody>',
-        "".join(_question_row(i, r) for i, r in enumerate(records, start=1)),
+        "".join(_question_row(i, r, profiles_url) for i, r in enumerate(records, start=1)),
         "</tbody></table>",
         f"<script>{SCRIPT}</script>",
     ]

@@ -10,8 +10,22 @@ JOIN = " | "  # joins a list (history, expected phrases, citations) into one cel
 
 
 def citation_text(c: dict[str, Any]) -> str:
-    """`[1] doc › section: quote`, the quote's white space folded."""
-    return f"[{c.get('n', '?')}] {c.get('doc', '')} › {c.get('section', '')}: {' '.join(str(c.get('text', '')).split())}"
+    """`[1] Career title › section: quote` (the file id when a record has no title), the
+    quote's white space folded."""
+    return f"[{c.get('n', '?')}] {c.get('title') or c.get('doc', '')} › {c.get('section', '')}: {' '.join(str(c.get('text', '')).split())}"
+
+
+def citation_url(c: dict[str, Any]) -> str:
+    """The citation's profile page at its lines (`/profiles/<career>#L22-L24`): the record's
+    `url`, or made from `doc` and `lines` for a record written before records had one."""
+    if isinstance(c.get("url"), str) and c["url"].startswith("/profiles/"):
+        return str(c["url"])
+    lines = c.get("lines")
+    if not c.get("doc") or not isinstance(lines, list) or len(lines) != 2:
+        return ""
+    from advisor.models import profile_url
+
+    return profile_url(str(c["doc"]), (int(lines[0]), int(lines[1])))
 
 
 def _strings(xs: object) -> list[str]:

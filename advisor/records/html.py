@@ -26,7 +26,14 @@ blockquote { margin: .3em 0; padding: .2em .8em; border-left: 3px solid #cbd5e0;
 .hint { background: #f0fff4; border: 1px solid #9ae6b4; padding: .15em .5em; display: inline-block; }
 .hint.none { background: #fffaf0; border-color: #fbd38d; }
 .note { background: #fffbea; border: 1px solid #f6e05e; padding: .5em .8em; } code { background: #edf2f7; padding: 0 .25em; }
-form { margin: .6em 0; } .actions a { margin-right: 1em; }
+form { margin: .6em 0; } .actions a { margin-right: 1em; display: inline-block; padding: 4px 0; }
+select, button { font: inherit; min-height: 32px; }
+a:focus-visible, select:focus-visible, button:focus-visible { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+body { overflow-wrap: anywhere; }  /* a long word or address in a question wraps */
+@media (max-width: 480px) {  /* a phone (WCAG 1.4.10 at 320 px): nothing scrolls sideways */
+  body { padding: 0 .6em; } td, th { padding: 4px 6px; }
+  [data-testid=per-day] :is(td, th):nth-child(4) { display: none; }  /* the bars: the numbers beside them say the same */
+}
 """
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'"
 

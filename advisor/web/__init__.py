@@ -1,4 +1,5 @@
-"""The web shell: Gradio chat at /, REST under /api/, an embeddable widget at /embed.js.
+"""The web shell: the chat page at / (our own chat component, the widget of /embed.js filling
+the screen), REST under /api/, profile pages under /profiles/, Gradio for its /chat API.
 
 Set before Gradio can be imported:
 - telemetry off (it otherwise calls api.gradio.app and huggingface.co at launch, and its

@@ -29,11 +29,12 @@ import math
 import secrets
 import time
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from advisor.errors import InputError
 from advisor.records.html import render_html
@@ -82,6 +83,21 @@ def basic_password(header: str | None) -> str | None:
     return decoded.partition(":")[2]
 
 
+def refusal(request: Request, exc: HTTPException) -> Response:
+    """A refused admin request: a short page for a browser (its message, and what to do),
+    FastAPI's JSON (`{"detail": …}`) for anything else."""
+    headers = dict(exc.headers or NO_STORE)
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+    title = {401: "Password needed", 404: "Not found", 422: "Not a period", 429: "Please wait"}.get(exc.status_code, "Refused")
+    back = '<p><a href="/admin">The report for the last 30 days</a></p>' if exc.status_code == 422 else ""
+    html = ('<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}: counselors' report</title><style>body{{font:16px/1.5 system-ui,sans-serif;margin:2em auto;max-width:40em;"
+            "padding:0 1em;color:#1a202c;overflow-wrap:anywhere}a{color:#1d4ed8}a:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px}"
+            f"</style></head><body><main><h1>{escape(title)}</h1><p>{escape(str(exc.detail))}</p>{back}</main></body></html>")
+    return HTMLResponse(html, status_code=exc.status_code, headers={**headers, "Content-Security-Policy": PAGE_CSP})
+
+
 def admin_router(advisor: Any, settings: Settings, records: RecordsStore) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     wrong = WrongPasswords()
@@ -110,24 +126,33 @@ def admin_router(advisor: Any, settings: Settings, records: RecordsStore) -> API
 
     @router.get("/admin")
     @router.get("/admin/")
-    def page(request: Request, since: str = Query("30d", max_length=40)) -> HTMLResponse:
-        check(request)
-        rows = load_records(records, period(since))
+    def page(request: Request, since: str = Query("30d", max_length=40)) -> Response:
+        try:
+            check(request)
+            rows = load_records(records, period(since))
+        except HTTPException as exc:
+            return refusal(request, exc)
         report = build_report(rows, advisor if rows.needs_grouping else None)
         html = render_html(report, csv_href="/admin/report.csv?" + urlencode({"since": since}), since=since)
         return HTMLResponse(html, headers={**NO_STORE, "Content-Security-Policy": PAGE_CSP})
 
     @router.get("/admin/report.csv")
     def csv(request: Request, since: str = Query("30d", max_length=40)) -> Response:
-        check(request)
-        rows = load_records(records, period(since))
+        try:
+            check(request)
+            rows = load_records(records, period(since))
+        except HTTPException as exc:
+            return refusal(request, exc)
         name = f"advisor-questions-{datetime.now(UTC).strftime('%Y-%m-%d')}.csv"
         return Response(to_csv(rows.questions), media_type="text/csv; charset=utf-8",
                         headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
 
     @router.get("/admin/{rest:path}")
     def elsewhere(request: Request, rest: str) -> Response:
-        check(request)
-        raise HTTPException(404, "Not found.", headers=NO_STORE)
+        try:
+            check(request)
+        except HTTPException as exc:
+            return refusal(request, exc)
+        return refusal(request, HTTPException(404, "Not found.", headers=NO_STORE))
 
     return router

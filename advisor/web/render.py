@@ -12,8 +12,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from advisor.models import Answer
+from advisor.models import Answer, Citation
 
+# Under an answer whose match is weak: what "closest match" means, in plain words. (A
+# confident answer needs no label: every answer is quoted word for word.)
+CLOSEST = "The profile may not answer this exactly: these are its sentences closest to your question."
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
 SOURCES_TITLE = "Sources"
 
@@ -44,20 +47,25 @@ def answer_markdown(answer: Answer) -> str:
             body.append(f"**{shown}**" if len(answer.careers) > 1 and line.endswith(":") and "[" not in line else shown)
             body.append("")
     parts.append("\n".join(body).strip())
-    if answer.kind == "answer":
-        parts.append(f"_{'Quoted from the profile' if answer.confidence_label == 'from the profile' else 'Closest match in the profile'}._")
+    if answer.kind == "answer" and answer.confidence_label == "closest match":
+        parts.append(f"_{CLOSEST}_")
     elif answer.kind == "abstain" and answer.suggestions:
         parts.append("_The questions below the chat are ones the profile does answer._")
     return "\n\n".join(parts)
 
 
+def citation_label(c: Citation) -> str:
+    """Where a quote stands, in words: the career's title and the section."""
+    return f"{c.title or c.doc} › {c.section}" if c.section else (c.title or c.doc)
+
+
 def sources_markdown(answer: Answer) -> str:
-    """The collapsible Sources block: for each [n], where it stands and the quote."""
+    """The collapsible Sources block: for each [n], a link to the quoted lines in their
+    profile (the career's title and section) and the quote."""
     out = []
     for c in answer.citations:
-        lines = f"line {c.lines[0]}" if c.lines[0] == c.lines[1] else f"lines {c.lines[0]}–{c.lines[1]}"
         quote = "\n".join("> " + escape_text(x.strip()) for x in c.text.split("\n") if x.strip())
-        out.append(f"**\\[{c.n}\\]** {escape_text(c.doc)} › {escape_text(c.section)}, {lines}\n\n{quote}")
+        out.append(f"**\\[{c.n}\\]** [{escape_text(citation_label(c))}]({c.url})\n\n{quote}")
     return "\n\n".join(out)
 
 

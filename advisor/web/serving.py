@@ -88,6 +88,7 @@ def serving_logs() -> None:
     logging.getLogger("advisor.records").setLevel(logging.INFO)
     logging.getLogger("advisor.web.limits").setLevel(logging.INFO)  # Redis back after an outage
     logging.getLogger("psycopg.pool").setLevel(logging.ERROR)
+    logging.getLogger("advisor.web.requests").setLevel(logging.INFO)  # one line a request (requestlog.py)
 
 
 def served_app(advisor: Any, settings: Settings, chat: bool) -> tuple[Any, IndexWatcher]:
@@ -104,7 +105,9 @@ def run_served(app: Any, watcher: IndexWatcher, settings: Settings, sockets: lis
 
     signal.signal(signal.SIGHUP, lambda *_: watcher.poke())
     watcher.start()
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning", **uvicorn_options(settings))
+    from advisor.web.requestlog import RequestLogMiddleware
+
+    config = uvicorn.Config(RequestLogMiddleware(app), host=settings.host, port=settings.port, log_level="warning", **uvicorn_options(settings))
     uvicorn.Server(config).run(sockets=sockets)
 
 

@@ -1,4 +1,10 @@
-"""The Gradio chat. Callbacks only call the core and the pure functions in render.py."""
+"""The Gradio app: the `/chat` API of gradio_client (question, history, career → box,
+history, suggestions; the history in Gradio's messages format, each answer with its
+Sources block) and its private like handler. Callbacks only call the core and the pure
+functions in render.py.
+
+The chat *page* at / is not Gradio's any more (advisor/web/chatpage.py says why): these
+components are the API's inputs and outputs, and Gradio's own page is not served."""
 
 from __future__ import annotations
 
@@ -14,23 +20,12 @@ import gradio as gr  # this module is imported only when the web app is built
 from advisor.models import Answer
 from advisor.records.store import QuestionRecord, RecordsStore
 from advisor.settings import Settings
+from advisor.web.feedback import citation_keys
 from advisor.web.render import answer_messages, escape_text, history_questions, user_message
 
 log = logging.getLogger(__name__)
 
-CSS = """
-#chat { min-height: 240px; }
-#question textarea { font-size: 16px; }  /* 16px stops phones zooming in on focus */
-.advisor-footer { font-size: 0.85em; opacity: 0.8; }
-#intro h1 { margin-bottom: 0.2em; }
-@media (max-width: 480px) {
-  /* a phone: the question box must show on first load, without scrolling */
-  #chat { height: 42vh !important; min-height: 200px; }
-  #intro h1 { font-size: 1.3em; margin: 0; }
-  #intro p { margin: 0.2em 0; font-size: 0.9em; }
-  .advisor-footer { display: none; }
-}
-"""
+CSS = ""  # Gradio's page is not shown (the chat page is advisor/web/chatpage.py)
 OOPS = "Sorry, something went wrong on our side. Please try again."
 SLOW_DOWN = "You're asking very quickly. Please wait {s} seconds, then ask again."
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -55,18 +50,11 @@ class _Recent:
 
 
 def build_blocks(advisor: Any, settings: Settings, records: RecordsStore, limits: Any, clients: Any) -> Any:
-    """The chat page. Each answer is logged to `records` (off the answer path) under its
-    server-issued id, which a rating names."""
+    """The Gradio app of the `/chat` API. Each answer is logged to `records` (off the answer
+    path) under its server-issued id, which a rating names."""
     recent = _Recent()
     careers = advisor.careers.listing()
-    several = len(careers) > 1
     default = advisor.careers.resolve(settings.career) if settings.career else None
-
-    def intro(career: str | None) -> str:
-        return f"# {escape_text(settings.title)}\n\n**{escape_text(advisor.career_intro(career))}.** {escape_text(settings.intro)}"
-
-    def examples(career: str | None) -> list[Any]:
-        return [{"text": q} for q in advisor.starter_questions(4, career)]
 
     def chat(question: Any, history: list[dict[str, Any]] | None, career: Any = None, request: gr.Request | None = None) -> tuple[Any, list[dict[str, Any]], Any]:
         history = list(history or [])
@@ -91,19 +79,6 @@ def build_blocks(advisor: Any, settings: Settings, records: RecordsStore, limits
         suggestions = list(answer.suggestions) if answer.kind != "answer" else []
         return "", history + [user_message(answer.question or question)] + messages, gr.Dataset(samples=[[q] for q in suggestions], visible=bool(suggestions))
 
-    def pick_example(history: list[dict[str, Any]] | None, career: Any, evt: gr.SelectData, request: gr.Request) -> tuple[Any, list[dict[str, Any]], Any]:
-        value = evt.value.get("text", "") if isinstance(evt.value, dict) else str(evt.value)
-        return chat(value, history, career, request)
-
-    def pick_suggestion(sample: Any, history: list[dict[str, Any]] | None, career: Any, request: gr.Request) -> tuple[Any, list[dict[str, Any]], Any]:
-        value = sample[0] if isinstance(sample, (list, tuple)) and sample else str(sample or "")
-        return chat(value, history, career, request)
-
-    def pick_career(career: Any) -> tuple[Any, Any, Any]:
-        """A new career: a new conversation, with that career's title and starters."""
-        cid = career or None
-        return gr.update(value=intro(cid)), gr.update(examples=examples(cid), value=[]), gr.Dataset(samples=[], visible=False)
-
     def on_like(history: list[dict[str, Any]] | None, data: gr.LikeData) -> None:
         """Store a rating for an answer this server gave: the message names it by its
         server-issued id; an unknown or forged id writes nothing."""
@@ -117,65 +92,17 @@ def build_blocks(advisor: Any, settings: Settings, records: RecordsStore, limits
         if known is None:
             log.info("A rating for an unknown answer id was refused.")
             return
-        citations = [f"{c.doc}:{c.start}-{c.end}" for c in known.citations]
-        records.rate(bool(data.liked), known.question, known.text, citations, answer_id=answer_id)
+        records.rate(bool(data.liked), known.question, known.text, citation_keys(known), answer_id=answer_id)
 
     with gr.Blocks(title=settings.title, analytics_enabled=False) as demo:
-        header = gr.Markdown(intro(default), elem_id="intro", latex_delimiters=[])
-        picker = gr.Dropdown(
-            choices=[("All careers", "")] + [(c["title"], c["id"]) for c in careers],
-            value=default or "",
-            label="Career",
-            info="Type to search",
-            filterable=True,
-            elem_id="career",
-            visible=several,
-        )
-        chatbot = gr.Chatbot(
-            elem_id="chat",
-            label="Conversation",
-            examples=examples(default),
-            placeholder="Ask a question, or pick one of these:",
-            feedback_options=("Like", "Dislike"),
-            buttons=["copy"],
-            allow_tags=False,
-            latex_delimiters=[],  # "$$x^2$$" in a question is shown as typed
-            height=480,
-            layout="bubble",
-        )
-        suggestions = gr.Dataset(
-            components=[gr.Textbox(visible=False)],
-            samples=[],
-            label="The profiles can answer these instead",
-            elem_id="suggestions",
-            visible=False,
-            type="values",
-        )
-        with gr.Row(equal_height=True):
-            box = gr.Textbox(
-                label="Your question",
-                placeholder="e.g. How long is the training?",
-                elem_id="question",
-                scale=5,
-                lines=1,
-                max_lines=4,
-                max_length=20000,
-                autofocus=True,
-                submit_btn=False,
-            )
-            send = gr.Button("Ask", elem_id="ask", variant="primary", scale=1, min_width=72)
-        gr.Markdown(
-            "Every answer is quoted word for word from a career profile; open *Sources* to see where. "
-            "If the profiles don't cover a question, the advisor says so.",
-            elem_classes=["advisor-footer"],
-            latex_delimiters=[],
-        )
-        outputs = [box, chatbot, suggestions]
-        box.submit(chat, [box, chatbot, picker], outputs, api_name="chat")
-        send.click(chat, [box, chatbot, picker], outputs, api_visibility="private")
-        chatbot.example_select(pick_example, [chatbot, picker], outputs, api_visibility="private")
-        suggestions.click(pick_suggestion, [suggestions, chatbot, picker], outputs, api_visibility="private")
-        picker.change(pick_career, [picker], [header, chatbot, suggestions], api_visibility="private")
+        picker = gr.Dropdown(choices=[("All careers", "")] + [(c["title"], c["id"]) for c in careers], value=default or "", label="Career",
+                             elem_id="career")
+        chatbot = gr.Chatbot(elem_id="chat", label="Conversation", feedback_options=("Like", "Dislike"), allow_tags=False,
+                             latex_delimiters=[])  # "$$x^2$$" in a question stays as typed
+        suggestions = gr.Dataset(components=[gr.Textbox(visible=False)], samples=[], label="The profiles can answer these instead",
+                                 elem_id="suggestions", type="values")
+        box = gr.Textbox(label="Your question", elem_id="question", max_length=20000)
+        box.submit(chat, [box, chatbot, picker], [box, chatbot, suggestions], api_name="chat")
         chatbot.like(on_like, [chatbot], None, api_visibility="private")
     return demo
 

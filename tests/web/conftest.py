@@ -25,7 +25,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before anything im
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "corpus"
-ARTIFACTS = REPO / "artifacts"
+ARTIFACTS = REPO / "artifacts"  # the browser tests' output: failure screenshots, and the layouts' in screens/
+SCREENS = ARTIFACTS / "screens"
 CHROMIUM = "/usr/bin/chromium"
 # Chromium keeps only the last --disable-features, and Playwright passes its own list first:
 # ours repeats Playwright's (1.65) and adds AutofillServerCommunication (form lookups at
@@ -308,7 +309,8 @@ def browser(playwright_api: Any, chromium_launch: dict[str, Any]) -> Iterator[An
 @pytest.fixture
 def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Factory: a page in a fresh browser context (kwargs go to new_context). On failure a
-    screenshot of each page is saved to artifacts/; a passing test writes nothing there."""
+    screenshot of each page is saved to artifacts/ (the layout tests also keep theirs, in
+    artifacts/screens/, passing or not: the `screens` fixture)."""
     contexts: list[Any] = []
 
     def make(**context_options: Any) -> Any:
@@ -334,6 +336,13 @@ def new_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[
 @pytest.fixture
 def page(new_page: Callable[..., Any]) -> Any:
     return new_page()
+
+
+@pytest.fixture(scope="session")
+def screens() -> Path:
+    """Where layout screenshots go (desktop, 375 and 320 px): artifacts/screens/."""
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    return SCREENS
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -18,7 +18,7 @@ RANK = {
     "serving": 4,  # uvicorn, the app of a serving process
     "apps": 3,  # the app factories
     "guard": 2,  # the door: the middlewares in order
-    "api": 1, "admin": 1, "ui": 1, "feedback": 1, "reload": 1, "middleware": 1,  # routes, middlewares, the live advisor
+    "api": 1, "admin": 1, "ui": 1, "feedback": 1, "reload": 1, "middleware": 1, "requestlog": 1,  # routes, middlewares, the live advisor
     "limits": 0, "render": 0, "chatpage": 0, "profiles": 0, "middleware.replies": 0, "__init__": 0, "middleware.__init__": 0,
 }
 ROUTES = 1  # a module not named above is a route or a helper of one: it may import only from its own layer down

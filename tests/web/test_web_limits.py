@@ -287,7 +287,7 @@ def test_widget_says_wait_on_429() -> None:
     from advisor.web.api import STATIC
 
     js = (STATIC / "embed.js").read_text("utf-8")
-    assert "429" in js and "wait a few seconds" in js
+    assert "429" in js and "Please wait " in js and "Retry-After" in js  # (the browser says it: test_web_browser_security.py)
 
 
 FLOODER = str(Path(__file__).resolve().parent / "flooder.py")

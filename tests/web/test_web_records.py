@@ -187,7 +187,7 @@ def test_paraphrases_are_grouped_and_different_questions_kept_apart(web_advisor:
 
 def test_the_report_groups_unanswered_questions_and_says_what_to_do(web_advisor: Any, tmp_path: Path) -> None:
     store = RecordsStore(tmp_path / RECORDS_FILE)
-    asked = ["do they do fluoro?", "do rad techs do fluoro", "How do I get my learner's permit?", "do rad techs earn more in Dubai?"]
+    asked = ["do they do fluoro?", "do rad techs do fluoro", "How do I get my learner's permit?", "can rad techs work in Dubai?"]
     store.write([QuestionRecord.of(web_advisor.ask(q), channel="api", answer_id=None, latency_ms=1.0) for q in asked])
     report = build_report(load_records(store, "30d"), web_advisor)
     by_first = {g.wordings[0][0]: g for g in report.unanswered}
@@ -196,5 +196,5 @@ def test_the_report_groups_unanswered_questions_and_says_what_to_do(web_advisor:
     assert fluoro.hint == "add a synonym line: `fluoro, fluoroscopy` to corpus/synonyms.txt"
     permit = by_first["How do I get my learner's permit?"]
     assert not permit.nearest.near and permit.hint.startswith("the profiles don't cover it")  # type: ignore[union-attr]
-    dubai = by_first["do rad techs earn more in Dubai?"]  # near Global Outlook, which names the "UAE"; but a name gets no synonym
+    dubai = by_first["can rad techs work in Dubai?"]  # near Global Outlook, which names the "UAE"; but a name gets no synonym
     assert dubai.missing == ("dubai",) and dubai.nearest.near and dubai.hint.startswith("the profiles don't cover it")  # type: ignore[union-attr]

@@ -79,9 +79,9 @@ def test_user_message_is_escaped_user_turn() -> None:
 
 # --------------------------------------------------------------------------------------
 CITES = (
-    Citation(n=1, doc="imaging-technologist", section="Required Education", lines=(80, 80), start=100, end=160,
+    Citation(n=1, doc="imaging-technologist", section="Required Education", lines=(80, 80), start=100, end=160, title="Imaging Technologist",
              text="Associate degree programs are most common, typically lasting 18 to 24 months."),
-    Citation(n=2, doc="imaging-technologist", section="Work-Life Balance & Stress", lines=(99, 101), start=200, end=260,
+    Citation(n=2, doc="imaging-technologist", section="Work-Life Balance & Stress", lines=(99, 101), start=200, end=260, title="Imaging Technologist",
              text="Stress Level: Moderate\nBalance Rating: Good"),
 )
 ANSWER = Answer(
@@ -102,12 +102,13 @@ def test_answer_message_shows_citation_markers() -> None:
     shown = unescape_text(first["content"])
     assert "typically lasting 18 to 24 months. [1]" in shown
     assert "Stress Level: Moderate [2]" in shown
-    assert "Quoted from the profile" in shown
+    assert "closest" not in shown and "Quoted from" not in shown  # a confident answer carries no label: every answer is quoted
 
 
-def test_low_confidence_answer_says_closest_match() -> None:
+def test_low_confidence_answer_says_in_plain_words_what_closest_match_means() -> None:
     low = Answer(question="q", kind="answer", text="Stress Level: Moderate [1]", confidence=0.3, citations=CITES[1:])
-    assert "Closest match in the profile" in answer_messages(low)[0]["content"]
+    shown = unescape_text(answer_messages(low)[0]["content"])
+    assert "The profile may not answer this exactly: these are its sentences closest to your question." in shown
 
 
 def test_bullets_stay_a_list_with_escaped_items() -> None:
@@ -124,8 +125,10 @@ def test_sources_message_lists_every_citation() -> None:
     assert sources["role"] == "assistant"
     assert sources["metadata"] == {"title": "Sources (2)", "status": "done"}
     text = unescape_text(sources["content"])
-    assert "**[1]** imaging-technologist › Required Education, line 80" in text
-    assert "**[2]** imaging-technologist › Work-Life Balance & Stress, lines 99–101" in text
+    # the career's title and the section, linked to the quoted lines in their profile page
+    assert "**[1]** [Imaging Technologist › Required Education](/profiles/imaging-technologist#L80-L80)" in text
+    assert "**[2]** [Imaging Technologist › Work-Life Balance & Stress](/profiles/imaging-technologist#L99-L101)" in text
+    assert "imaging-technologist ›" not in text  # never the file id
     assert "> Associate degree programs are most common, typically lasting 18 to 24 months." in text
     # a multi-line quote keeps every line quoted
     assert "> Stress Level: Moderate\n> Balance Rating: Good" in text

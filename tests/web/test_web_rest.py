@@ -14,7 +14,7 @@ pytestmark = pytest.mark.model
 SCHOOL = "https://school.example"
 EVIL = "https://evil.example"
 BATCH_KEYS = {"question", "answer", "abstained", "confidence", "citations", "passages"}
-CITATION_KEYS = {"n", "doc", "section", "lines", "text"}
+CITATION_KEYS = {"n", "doc", "title", "section", "lines", "text", "url"}
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,7 @@ def test_ask_returns_the_batch_record(client: TestClient, corpus_text: dict[str,
         assert isinstance(c["n"], int) and f"[{c['n']}]" in rec["answer"]
         assert len(c["lines"]) == 2 and c["lines"][0] <= c["lines"][1]
         assert c["text"] in corpus_text[c["doc"]]  # quoted verbatim
+        assert c["title"] == "Imaging Technologist" and c["url"] == f"/profiles/{c['doc']}#L{c['lines'][0]}-L{c['lines'][1]}"
 
 
 def test_ask_echoes_id(client: TestClient) -> None:
