@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -136,7 +137,7 @@ class Candidate:
     missing: tuple[str, ...] = ()  # the question's words the profile lacks that matter most
 
 
-def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps(), drop: set[str] = frozenset(),  # noqa: B008  # type: ignore[assignment]
+def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps(), drop: AbstractSet[str] = frozenset(),  # noqa: B008
               synonyms: Synonyms | None = None) -> Candidate:
     """Choose the units to answer with, and measure the fit."""
     if not len(s.rows):
@@ -188,7 +189,7 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
 
 
-def _coverage(a: Analysis, units: Sequence[Unit], drop: set[str], synonyms: Synonyms | None = None) -> float:
+def _coverage(a: Analysis, units: Sequence[Unit], drop: AbstractSet[str], synonyms: Synonyms | None = None) -> float:
     """The share of the question's topic words (less the career's own names) that the
     answer's text or headings use, themselves or through a synonym ("pay" → "wage")."""
     asked = [w for w in a.topical if stem(w) not in drop and w not in drop]
