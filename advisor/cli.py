@@ -80,7 +80,9 @@ def format_answer(answer: Any) -> str:
         lines.append("Sources:")
         for c in answer.citations:
             quote = " ".join(c.text.split())
-            lines.append(f"  [{c.n}] {c.doc} › {c.section}, line{'s' if c.lines[0] != c.lines[1] else ''} "
+            where = c.title or c.doc  # the career's title; the file id only for records made before titles
+            where = f"{where} › {c.section}" if c.section and c.section != where else where
+            lines.append(f"  [{c.n}] {where}, line{'s' if c.lines[0] != c.lines[1] else ''} "
                          f"{c.lines[0]}{'-' + str(c.lines[1]) if c.lines[0] != c.lines[1] else ''}: \"{quote}\"")
     if answer.suggestions and answer.kind != "answer":
         lines.append("")

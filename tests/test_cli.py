@@ -67,7 +67,7 @@ def test_ask_json_prints_the_record(capsys: pytest.CaptureFixture[str], built: d
 def test_ask_plain_text_lists_sources(capsys: pytest.CaptureFixture[str], built: dict[str, Path]) -> None:
     rc, out, _ = run(capsys, built, "ask", "How much do dental assistants earn?")
     assert rc == 0
-    assert "Sources:" in out and "[1] dental-assistant" in out and "Salary and Outlook" in out
+    assert "Sources:" in out and "[1] Dental Assistant › " in out and "Salary and Outlook" in out and "dental-assistant" not in out  # the title, not the file id
     rc, out, _ = run(capsys, built, "ask", "What is the capital of France?")
     assert rc == 0 and "You could ask:" in out
 
