@@ -181,6 +181,9 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     gap = float(bool(gaps.key or gaps.other))
     sig["terse_gap"] = sig["terse"] * gap  # a list of things, and a word of the question it never mentions
     sig["gap_uncovered"] = gap * (1.0 - sig["coverage"])
+    # a word the profile lacks that the student capitalised mid-question names a place or a
+    # thing ("… in Norway?"): no nearby sentence answers for it
+    sig["name_gap"] = float(any(re.search(rf"(?<![.?!]\s)(?<!^)\b{re.escape(w[:1].upper() + w[1:])}\b", a.text) for w in (*gaps.key, *gaps.other)))
     sig["list_margin"] = sig["margin"] * sig["list_asked"]  # a list's sentences are alike: its margin says less
     head = units[0].section if units else ()
     sig["same_section"] = sum(u.section == head for u in units) / len(units) if units else 0.0

@@ -41,7 +41,7 @@ ROUTE_SETS = ["catalogue-dev.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", 
 DUMP: Path | None = None
 # signals that can only lower the probability that an answer is right, and ones that can only raise it
 LOWERS = {"missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered", "figure_missing", "figure_elsewhere", "names_missing",
-          "compare_missing", "terse", "terse_open"}
+          "compare_missing", "terse", "terse_open", "name_gap"}
 RAISES = {"total", "dense", "margin", "coverage", "route_conf", "same_section"}
 REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse
 DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging")]

@@ -189,3 +189,12 @@ def test_dev_set_invariants(real_advisor: Advisor) -> None:
         record = a.to_dict()
         assert json.loads(json.dumps(record, ensure_ascii=False)) == record
     assert {"answer", "abstain"} <= kinds
+
+
+def test_a_place_the_profile_never_names_is_refused(real_advisor: Advisor) -> None:
+    """"… in Norway?": a name the student capitalised, which the profile lacks, is a signal of
+    its own; the sentence about other countries nearby does not answer it."""
+    a = real_advisor.ask("do rad techs earn more in Norway?")
+    assert a.abstained and "norway" in a.text.lower(), a.text
+    assert a.signals["name_gap"] == 1.0
+    assert real_advisor.ask("Do rad techs work nights?").signals["name_gap"] == 0.0  # a capital that starts the question names nothing
