@@ -142,18 +142,24 @@ class PostgresServer:
 
     def stop(self) -> None:
         """A fast shutdown (SIGINT): sessions are ended, committed work kept."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        _end(self.proc, signal.SIGINT, 30)
         self.proc = None
 
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _end(proc: subprocess.Popen[bytes] | None, sig: signal.Signals, wait: float) -> None:
+    """Stop a server started in its own session: `sig`, then SIGKILL to its group after `wait` s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 # -- Redis ----------------------------------------------------------------------------------
@@ -194,13 +200,7 @@ class RedisServer:
             return False
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
+        _end(self.proc, signal.SIGTERM, 20)
         self.proc = None
 
     def remove(self) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from a11y_support import axe, describe, focus_contrast, non_text_contrast, sideways_overflow, small_targets
+from chat_support import answers, ask
 from conftest import table_rows
 from playwright.sync_api import Page, expect
 
@@ -61,19 +62,6 @@ def problems(page: Page) -> list[str]:
         out.append(f"the page scrolls sideways by {sideways_overflow(page)} px")
     out += [f"target smaller than 24x24: {t}" for t in small_targets(page)]
     return out
-
-
-def answers(page: Page) -> Any:
-    return page.get_by_test_id("advisor-answer")
-
-
-def ask(page: Page, question: str) -> Any:
-    before = answers(page).count()
-    box = page.get_by_test_id("advisor-input")
-    box.fill(question)
-    box.press("Enter")
-    expect(answers(page)).to_have_count(before + 1)
-    return answers(page).nth(before)
 
 
 def cors(page: Page) -> dict[str, str]:

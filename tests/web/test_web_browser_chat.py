@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chat_support import answers, ask
 from conftest import table_rows
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
 
@@ -23,19 +24,6 @@ SOURCES = re.compile(r"Sources \((\d+)\)")
 def open_chat(page: Page, url: str) -> None:
     page.goto(url + "/")
     expect(page.get_by_test_id("advisor-input")).to_be_visible()
-
-
-def answers(page: Page) -> Locator:
-    return page.get_by_test_id("advisor-answer")
-
-
-def ask(page: Page, question: str) -> Locator:
-    """Type a question, press Enter, and return the new answer once it is shown."""
-    before = answers(page).count()
-    page.get_by_test_id("advisor-input").fill(question)
-    page.get_by_test_id("advisor-input").press("Enter")
-    expect(answers(page)).to_have_count(before + 1)
-    return answers(page).nth(before)
 
 
 def test_ask_shows_answer_with_citation_and_sources(page: Page, live_app: Any, web_advisor: Any) -> None:

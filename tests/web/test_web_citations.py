@@ -11,20 +11,12 @@ from typing import Any
 
 import pytest
 from a11y_support import axe, describe
+from chat_support import ask
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
 
 URL = re.compile(r"/profiles/imaging-technologist#L(\d+)-L(\d+)$")
-
-
-def ask(page: Page, question: str) -> Any:
-    answers = page.get_by_test_id("advisor-answer")
-    before = answers.count()
-    page.get_by_test_id("advisor-input").fill(question)
-    page.get_by_test_id("advisor-input").press("Enter")
-    expect(answers).to_have_count(before + 1)
-    return answers.nth(before)
 
 
 def quoted(profile: Page) -> dict[str, Any]:

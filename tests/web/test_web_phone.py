@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from chat_support import ask
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.model]
@@ -58,15 +59,6 @@ def assert_fills_the_screen(page: Page, w: int, h: int) -> None:
         assert 0 <= f[part]["top"] and f[part]["bottom"] <= h and 0 <= f[part]["left"] and f[part]["right"] <= w, (part, f)
     assert f["log"]["bottom"] - f["log"]["top"] >= 0.55 * h, f  # the conversation takes most of the screen
     assert got["overlaps"] == [], got["overlaps"]
-
-
-def ask(page: Page, question: str) -> Any:
-    answers = page.get_by_test_id("advisor-answer")
-    before = answers.count()
-    page.get_by_test_id("advisor-input").fill(question)
-    page.get_by_test_id("advisor-input").press("Enter")
-    expect(answers).to_have_count(before + 1)
-    return answers.nth(before)
 
 
 @pytest.mark.parametrize("size", SIZES)
