@@ -305,7 +305,7 @@ class Vocabulary:
         if len(word) < 3 or word in self.known:
             return None
         if self.knows(word):  # known, if only by its stem ("archaeologist", by "archaeology")
-            return self.speller.variant(word) if word not in self.words else None
+            return self.speller.variant(word)  # None for a word the profiles use as typed
         return self.speller.correct(word)
 
 
