@@ -85,6 +85,7 @@ class Gaps:
     key: tuple[str, ...] = ()
     other: tuple[str, ...] = ()
     anchors: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()  # the key words that are names (a place, a body: "Norway", "london")
 
 
 _NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Za-z]+)?\b|\b[A-Z]{2,}\b")
@@ -98,8 +99,11 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
             understood.update(m.matched.split())
     key: list[str] = []
     other: list[str] = []
+    named: list[str] = []
     anchors: set[str] = set()
-    capitalised = {m.group(0).lower() for m in _NAME_WORD.finditer(a.corrected) if m.group(0) != "I"}
+    # names: words the student capitalised mid-question, and words the profiles only ever
+    # spell as names ("in london": the profiles write London)
+    capitalised = {m.group(0).lower() for m in _NAME_WORD.finditer(a.corrected) if m.group(0) != "I"} | (set(a.topical) & r.proper)
     for w in a.topical:
         if w in names or word_form(w) in names:
             continue
@@ -112,9 +116,11 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
         z = zipf(w)
         if w in capitalised or 0 < z < p.rare_zipf:
             key.append(w)
+            if w in capitalised:
+                named.append(w)
         elif 0 < z < p.everyday_zipf:
             other.append(w)
-    return Gaps(tuple(key), tuple(other), frozenset(anchors))
+    return Gaps(tuple(key), tuple(other), frozenset(anchors), tuple(named))
 
 
 # Units a figure is given in: "how much do they make a year" asks for money, not about years
@@ -181,9 +187,9 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     gap = float(bool(gaps.key or gaps.other))
     sig["terse_gap"] = sig["terse"] * gap  # a list of things, and a word of the question it never mentions
     sig["gap_uncovered"] = gap * (1.0 - sig["coverage"])
-    # a word the profile lacks that the student capitalised mid-question names a place or a
-    # thing ("… in Norway?"): no nearby sentence answers for it
-    sig["name_gap"] = float(any(re.search(rf"(?<![.?!]\s)(?<!^)\b{re.escape(w[:1].upper() + w[1:])}\b", a.text) for w in (*gaps.key, *gaps.other)))
+    # a word the profile lacks that names a place or a body ("… in Norway?", "in london",
+    # which the profiles spell London): no nearby sentence answers for it
+    sig["name_gap"] = float(bool(gaps.names))
     sig["list_margin"] = sig["margin"] * sig["list_asked"]  # a list's sentences are alike: its margin says less
     head = units[0].section if units else ()
     sig["same_section"] = sum(u.section == head for u in units) / len(units) if units else 0.0

@@ -23,6 +23,7 @@ from rapidfuzz.distance import Levenshtein
 
 from advisor.errors import CareerError
 from advisor.models import Document
+from advisor.spelling import zipf
 from advisor.text import STOPWORDS, stem, word_form, words
 from advisor.vocabulary.synonyms import Synonyms, phrase_key
 
@@ -68,6 +69,9 @@ def title_parts(title: str) -> list[str]:
     return out
 
 
+QUESTION_ZIPF = 5.5  # "need", "want", "make": commoner than any worker's name ("director" 5.2, "teacher" 4.9)
+
+
 def _career(doc: Document, topics: frozenset[str] = frozenset()) -> Career:
     """A career's names: its title and the parts a joined title stands for, and the other
     names its profile (or careers.csv) gives it. A given name whose head word is a topic
@@ -84,8 +88,10 @@ def _career(doc: Document, topics: frozenset[str] = frozenset()) -> Career:
             if key and key[-1] not in topics and key[-1] not in _FILLER_FORMS:
                 names.add(key)
     names.discard(())
-    # a topic word is no head noun of a career ("Nurse pay and benefits" is not named by "benefits")
-    heads = frozenset(n[-1] for n in names if n[-1] not in topics) or frozenset(n[-1] for n in names)
+    # a topic word is no head noun of a career ("Nurse pay and benefits" is not named by
+    # "benefits"), nor is a word as common as the words every question uses (a page titled
+    # "Teach pupils with special educational needs" is not named by "need")
+    heads = frozenset(n[-1] for n in names if n[-1] not in topics and zipf(n[-1]) < QUESTION_ZIPF) or frozenset(n[-1] for n in names)
     modifiers = frozenset(s for n in names for s in n[:-1]) - {word_form(w) for w in STOPWORDS}
     return Career(doc.doc_id, doc.title, tuple(sorted(names, key=len, reverse=True)), heads, modifiers, doc.aliases)
 
@@ -121,11 +127,14 @@ class CareerIndex:
             for h in c.heads:
                 self._heads.setdefault(h, []).append(c.id)
         self._titles = self._display_titles()
-        # careers that share a title (the same page saved under two names) are one: the shortest id
-        by_title: dict[str, list[str]] = {}
+        # careers that share a title ("Graphic Designers" from two sites, "Carpenter" and
+        # "Carpenters") are one career to a student: the shortest id stands for them, and
+        # an answer searches all of their profiles (`group`)
+        by_title: dict[tuple[str, ...], list[str]] = {}
         for c in self.careers.values():
-            by_title.setdefault(c.title.lower(), []).append(c.id)
+            by_title.setdefault(phrase_key(c.title) or (c.id,), []).append(c.id)
         self.canonical = {cid: min(ids, key=lambda c: (len(c), c)) for ids in by_title.values() for cid in ids}
+        self.group = {cid: tuple(sorted(ids, key=lambda c: (len(c), c))) for ids in by_title.values() for cid in ids}
         # what `_full_names` looks for, kept: with 370 careers, working it out per question cost ~2 ms
         self._full_keys = {c.id: phrase_key(c.title) for c in self.careers.values()}
         self._first_words = {c.id: frozenset(n[0] for n in c.names) for c in self.careers.values()}
@@ -215,7 +224,7 @@ class CareerIndex:
         differences) count as one: the first, by id."""
         out: dict[str, str] = {}
         for cid in sorted(ids, key=lambda c: (len(c), c)):
-            out.setdefault(self.careers[cid].title.lower(), cid)
+            out.setdefault(self.canonical.get(cid, cid), cid)
         order = list(ids)
         return tuple(sorted(out.values(), key=order.index))
 

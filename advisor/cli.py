@@ -135,7 +135,7 @@ class _AtomicOutput:
             self.tmp.unlink(missing_ok=True)
 
 
-def _batch(args: argparse.Namespace, quiet_stdout: bool = False) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], dict[str, str]]:
+def _batch(args: argparse.Namespace, quiet_stdout: bool = False) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], dict[str, str], dict[str, str]]:
     from advisor.evaluation import read_jsonl, run_batch
 
     if not args.input.exists():
@@ -152,7 +152,7 @@ def _batch(args: argparse.Namespace, quiet_stdout: bool = False) -> tuple[list[t
     print_progress(f"{len(pairs)} line(s) answered in {time.perf_counter() - t0:.1f} s, {errors} error(s)"
               + (f"; written to {args.output}" if args.output else ""))
     sources = {d: doc.text for d, doc in advisor.index.documents.items()}
-    return pairs, sources
+    return pairs, sources, advisor.careers.canonical
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -173,13 +173,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from advisor.evaluation import answer_stats, eval_record, format_stats, format_table, has_gold, score
 
     # _batch writes plain batch records; eval writes its own, with the verdicts, below
-    pairs, sources = _batch(argparse.Namespace(**{**vars(args), "output": None}), quiet_stdout=True)
+    pairs, sources, canonical = _batch(argparse.Namespace(**{**vars(args), "output": None}), quiet_stdout=True)
     records = [eval_record(gold, out) for gold, out in pairs]
     if args.output is not None:
         _write_text(args.output, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "records")
     stats = answer_stats(records)
     no_gold = sum(not has_gold(g) and "error" not in o for g, o in pairs)
-    metrics = score(pairs, sources) if any(has_gold(g) for g, _ in pairs) else None
+    metrics = score(pairs, sources, canonical) if any(has_gold(g) for g, _ in pairs) else None
     if metrics is None:
         note = f"no gold answers in {args.input}: showing answer statistics only"
         _err(note)

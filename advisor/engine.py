@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+import numpy as np
+
 from advisor.answer import Candidate, Policy, candidate, cite, find_gaps, overview_answer, render, section_answer
 from advisor.calibration import load as load_model
 from advisor.careers import CareerIndex
@@ -61,7 +63,7 @@ class Advisor:
         # the words of career questions: those of the vocabulary files ("degree", "pay")
         self._career_words = default_career_words(vocabulary)
         self.fields = FieldIndex(_field_texts(index))
-        self._profile_words: dict[str, list[str]] = {}  # per career, its words (real-word slips are read against them)
+        self._profile_words: dict[tuple[str, ...], list[str]] = {}  # per career, its words (real-word slips are read against them)
         self.decision = load_model("decision")
         # the share of the careers such a reply lists that answer the question, measured on
         # the development sets (`eval/fit.py`): the reply's confidence
@@ -209,18 +211,19 @@ class Advisor:
         return drop
 
     def _decide(self, a: Analysis, cid: str, named: Sequence[str], route: Route) -> tuple[Decision, Scored]:
-        a = self._in_profile(a, cid)
+        profiles = list(self.careers.group.get(cid, (cid,)))  # the career's profiles: one, or its pages from several sites
+        a = self._in_profile(a, profiles)
         drop = self._drop(a, named)
         if a.figure and a.figure_words and set(a.figure_words) <= drop:
             a = replace(a, figure=None, figure_words=())  # "what degree do cost estimators need?" asks for no sum
-        s = self.retriever.score(a, [cid], drop)
+        s = self.retriever.score(a, profiles, drop)
         if a.overview and not [t for t in a.focus if t not in drop]:
             # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
             lede = overview_answer(self.retriever, self.policy, cid)
             c = candidate(a, s, self.retriever, self.policy, drop=drop, synonyms=self.synonyms)
             c = Candidate(lede.units, {**c.signals, "overview": 1.0, "coverage": 1.0})
         else:
-            gaps = find_gaps(a, self.retriever, [cid], self.policy, drop, self.synonyms)
+            gaps = find_gaps(a, self.retriever, profiles, self.policy, drop, self.synonyms)
             c = candidate(a, s, self.retriever, self.policy, gaps, drop, self.synonyms)
             if gaps.key or gaps.other:
                 c = replace(c, signals={**c.signals, "missing_weight": self._weight_of(a, (*gaps.key, *gaps.other))})
@@ -234,16 +237,24 @@ class Advisor:
         rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
         return 1.0 - float(self.retriever.embed(a.corrected) @ self.retriever.embed(" ".join(rest.split())))
 
-    def _in_profile(self, a: Analysis, cid: str) -> Analysis:
+    def _in_profile(self, a: Analysis, profiles: Sequence[str]) -> Analysis:
         """Real-word slips read against the career's own words: "collage" in a question to
         the chefs' profile, which speaks of college and never of collage."""
         speller = self.retriever.vocabulary.speller
-        own = self._profile_words.get(cid)
+        key = tuple(profiles)
+        own = self._profile_words.get(key)
         if own is None:
-            own = self._profile_words[cid] = sorted(w for w in self.retriever.doc_words.get(cid, ()) if w.isalpha() and len(w) > 3)
+            own = self._profile_words[key] = sorted({w for c in profiles for w in self.retriever.doc_words.get(c, ()) if w.isalpha() and len(w) > 3})
         fixes = {}
         for w in a.topical:
-            fix = speller.in_profile(w, lambda x: self.retriever.knows(x, [cid]), own)
+            fix = speller.in_profile(w, lambda x: self.retriever.knows(x, profiles), own)
+            if fix is None and not self.retriever.knows(w, profiles):
+                # a slip for a word this profile does not use either ("collage" to a profile
+                # that says only "degree"): the question read with it must sit nearer
+                # to the profile's passages than the question as typed
+                slip = speller.slip(w)
+                if slip and self._nearer(a.corrected, w, slip, profiles):
+                    fix = slip
             if fix:
                 fixes[w] = fix
         if not fixes:
@@ -252,6 +263,15 @@ class Advisor:
         fixed = analyse(text, self.retriever.vocabulary, self.synonyms, a.previous)
         return replace(fixed, text=a.text, corrections={**a.corrections, **fixes}, followup=a.followup, marker=a.marker,
                        context=a.context, context_matches=a.context_matches, previous=a.previous)
+
+    def _nearer(self, text: str, word: str, fix: str, profiles: Sequence[str]) -> bool:
+        """Whether `text` with `fix` for `word` is closer to the career's best passage than as typed."""
+        rows = self.retriever.rows_of(profiles)
+        if not len(rows):
+            return False
+        fixed = re.sub(rf"\b{re.escape(word)}\b", fix, text, flags=re.I)
+        vecs = self.retriever.unit_vecs[rows]
+        return float(np.max(vecs @ self.retriever.embed(fixed))) > float(np.max(vecs @ self.retriever.embed(text)))
 
     def _single(self, a: Analysis, cid: str, route: Route, notices: tuple[str, ...]) -> Answer:
         d, s = self._decide(a, cid, [cid], route)

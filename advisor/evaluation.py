@@ -294,9 +294,16 @@ def _percentiles(xs: list[float]) -> dict[str, float | None]:
     }
 
 
-def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str, str]) -> dict[str, Any]:
+def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str, str], canonical: dict[str, str] | None = None) -> dict[str, Any]:
     """Metrics over (gold line, output record) pairs: the means of `judge`'s verdicts.
-    An error line counts as a failure in every rate it would have entered."""
+    An error line counts as a failure in every rate it would have entered. `canonical`:
+    profile id → the career it is one of (`CareerIndex.canonical`: pages of one career
+    from several sites), so that quoting any of them is no answer about another career."""
+    one = canonical or {}
+
+    def same(doc: str, asked: str) -> bool:
+        return same_career(doc, asked) or one.get(doc, doc) == one.get(asked, asked)
+
     hits: dict[int, list[float]] = {1: [], 3: [], 5: []}
     rr: list[float] = []
     acc: list[float] = []
@@ -320,7 +327,7 @@ def score(pairs: list[tuple[dict[str, Any], dict[str, Any]]], sources: dict[str,
         else:
             lat.append(float(out.get("latency_ms", 0.0)))
             ground.append(float(grounded(out, sources)))
-            if asked and not out.get("abstained") and any(not any(same_career(str(c.get("doc")), x) for x in asked) for c in out.get("citations", [])):
+            if asked and not out.get("abstained") and any(not any(same(str(c.get("doc")), x) for x in asked) for c in out.get("citations", [])):
                 other_career.append(str(out.get("id")))
         if v.passed is None:
             continue

@@ -27,7 +27,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import stem, terms, word_form, words
+from advisor.text import proper_words, stem, terms, word_form, words
 from advisor.vocabulary.synonyms import Match
 
 
@@ -119,6 +119,7 @@ class Retriever:
             for t in stems:
                 self.career_count[t] = self.career_count.get(t, 0) + 1
         self.vocabulary = Vocabulary(corpus_words, known=known)
+        self.proper = proper_words(u.text for u in self.units)  # words the profiles spell as names ("London")
         self.intro_of = _intros(index)
         self.intro_for = {list_id: unit_id for unit_id, list_id in self.intro_of.items()}  # list chunk id → its introduction
         # each list's heading, embedded once: list questions are often about a heading

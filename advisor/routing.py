@@ -30,7 +30,8 @@ from advisor.careers import CareerIndex, Named
 from advisor.fields import FieldIndex
 from advisor.question import GENERIC, Analysis
 from advisor.retrieval import Retriever, Scored
-from advisor.text import STOPWORDS, words
+from advisor.spelling import zipf
+from advisor.text import STOPWORDS, stem, words
 from advisor.vocabulary.synonyms import phrase_key
 
 MAX_COMPARED = 3
@@ -42,6 +43,8 @@ CONVERSATION_DEPTH = 3  # earlier turns routed, at most, to find the conversatio
 ROUTE_FEATURES = ("passage", "passage_gap", "passage_top3", "dense", "passage_rank", "field_rel", "field_log", "field_rank", "lede_rel", "lede_log",
                   "centroid", "centroid_gap", "opening", "opening_gap", "weak", "history", "history_followup", "followup")
 OPENING = 6  # a profile's first units: its title and what the workers do
+CLIPPED = 4  # a clipped title word ("prep", "admin") is at least this long…
+EVERYDAY_CLIPPED = 4.5  # …and not this common in English on its own ("hard" is no "hardware")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Router:
         self._order = order
         self._starts = np.cumsum([0] + [len(retriever.doc_rows[d]) for d in self.doc_order[:-1]]).astype(np.int64)
         self._canonical = careers.canonical  # one career per title
+        self._title_words: dict[str, list[str]] = {}
         # each career's units, and its opening ones, as ranges of one array: the mean
         # similarity of the question to all of a profile (and to its opening) is one
         # `np.add.reduceat` of the catalogue search's dense scores
@@ -270,10 +274,14 @@ class Router:
         record = {c: {**ev[c], "p": round(p[c], 4)} for c in ranked[:OFFERED + 2]}
         if context and best == self._canonical.get(context, context):
             return Route((context,), "history", p[best], scored=s, evidence=record)
-        names_nothing = not context and not weak and not any(x["field_log"] or x["lede_log"] for x in ev.values())
-        if names_nothing and among is None:
-            # "how much do they earn?": no word of it names a field, so however well one
-            # profile's sentence matches, the question is about no career in particular
+        # a word that names the field of a career the evidence leads to, or is in its title
+        names_nothing = not context and not weak and not any(ev[c]["field_log"] or ev[c]["lede_log"] or self._in_title(a, c) for c in ranked[:OFFERED])
+        # "how much do they earn?", "is it stressful?": no word of it names a field, and it
+        # asks only about a topic every profile covers, or no career's evidence stands out
+        # ("what skills do you need to work behind a bar?" describes the work: the
+        # career whose passages answer it best, when it stands out, answers)
+        describes = any(w not in self.career_words for w in a.topical)
+        if names_nothing and among is None and (not describes or p[best] < self.model.threshold):
             return Route(tuple(ranked[:OFFERED]), "clarify" if self.about_careers(a, ev[best]) else "none", p[best], scored=s, evidence=record)
         if p[best] >= self.model.threshold:
             return Route((best,), "evidence", p[best], scored=s, evidence=record)
@@ -285,6 +293,21 @@ class Router:
         # with its probability as the decision's route confidence, and the next ones are
         # offered beside the answer (asking first would cost every student a turn)
         return Route((best,), "evidence", p[best], scored=s, evidence=record, others=tuple(ranked[1:OFFERED]))
+
+    def _in_title(self, a: Analysis, career: str) -> bool:
+        """Whether a topic word of the question is a word of the career's title, or a clipped
+        form of one ("prep" for a title that says "preparation"): a field named, however
+        many profiles use the word."""
+        title = self._title_words.get(career)
+        if title is None:
+            title = self._title_words[career] = [w for w in words(self.careers.title(career)) if w not in STOPWORDS]
+        stems = {stem(w) for w in title}
+        for w in a.topical:
+            if w in self.career_words and w not in title:
+                continue
+            if stem(w) in stems or (len(w) >= CLIPPED and zipf(w) < EVERYDAY_CLIPPED and any(t.startswith(w) for t in title)):
+                return True
+        return False
 
     def about_careers(self, a: Analysis, best: dict[str, float]) -> bool:
         """A question about careers uses their words ("pay", "job", "training") or words

@@ -162,6 +162,15 @@ class Speller:
         near = [c for c, _, _ in process.extract(word, list(candidates), scorer=OSA.distance, score_cutoff=1, limit=None) if c != word and fits(c)]
         return min(near, key=lambda c: (-self.zipf(c), c)) if near else None
 
+    def slip(self, word: str) -> str | None:
+        """The much more common word one edit away (same first letter) that a real word may
+        be a slip for ("collage" → "college"), whoever's profile uses it: whether it is the
+        word meant is for its context to tell (`Advisor._in_profile`)."""
+        if len(word) < 4 or not word.isalpha():
+            return None
+        z = self.zipf(word)
+        return self._nearest(word, 1, lambda c: c[0] == word[0] and self.zipf(c) - z >= GAIN_ZIPF)
+
     def _nearest(self, word: str, limit: int, keep: Callable[[str], bool]) -> str | None:
         """The closest target; among equally close ones the likeliest: the most common in
         English, a word of the profiles and one no shorter than the word typed counting

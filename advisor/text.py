@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -55,3 +56,24 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Stemmed content terms, stopwords dropped (the lexical index's tokens)."""
     return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+# a word after a lower-case word and not before a capitalised one: "in London or", not
+# "Society of Surgery" (a capitalised name of several words is an organisation's)
+_MID_SENTENCE = re.compile(r"(?<=[a-z0-9,;] )([A-Za-z][a-z]+)\b(?! [A-Z])")
+NAME_SHARE = 0.9  # a word the texts capitalise mid-sentence this often is a name
+
+
+def proper_words(texts: Iterable[str], least: int = 2) -> set[str]:
+    """Words the texts spell as names ("London", "California", "Medicaid"): capitalised
+    mid-sentence at least `least` times and NAME_SHARE of the times they appear there."""
+    caps: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    for text in texts:
+        for m in _MID_SENTENCE.finditer(text):
+            w = m.group(1)
+            k = w.lower()
+            seen[k] = seen.get(k, 0) + 1
+            if w[0].isupper():
+                caps[k] = caps.get(k, 0) + 1
+    return {w for w, n in caps.items() if n >= least and n >= NAME_SHARE * seen[w]}

@@ -125,7 +125,7 @@ def main() -> int:
         if a.out:
             a.out.mkdir(parents=True, exist_ok=True)
             (a.out / f"{name.replace(' ', '_').replace(',', '')}.jsonl").write_text("".join(json.dumps(o) + "\n" for _, o in pairs), "utf-8")
-        m = score(pairs, {d: doc.text for d, doc in adv.index.documents.items()})
+        m = score(pairs, {d: doc.text for d, doc in adv.index.documents.items()}, adv.careers.canonical)
         results[name] = m
         ab = m["abstention"]
 

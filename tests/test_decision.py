@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from advisor import Advisor
 from advisor.answer import Candidate
 from advisor.calibration import Logistic, load
 from advisor.decision import FEATURES, Refusal, decide, route_signals
@@ -81,3 +82,29 @@ def test_the_shipped_models_name_their_features() -> None:
     assert route.features == ROUTE_FEATURES and set(decision.features) <= set(FEATURES) and len(decision.features) >= len(FEATURES) - 5
     assert 0.0 < decision.threshold < 1.0 and 0.0 <= route.threshold < 1.0
     assert json.loads(json.dumps(decision.to_dict()))["fitted_on"]["rows"] > 100  # fitted on data, not set by hand
+
+
+def test_a_word_the_profiles_spell_as_a_name_is_a_name_however_the_student_types_it(fake_advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"… in london": too common a word to count as missing on its own, but the profiles
+    only ever write it London (`Retriever.proper`): a name the career's profile lacks."""
+    from advisor.answer import find_gaps
+
+    r = fake_advisor.retriever
+    a, _ = fake_advisor.understand("do pharmacy technicians earn more in london")
+    drop = fake_advisor._drop(a, ["pharmacy-tech"])
+    monkeypatch.setattr(r, "proper", set())
+    assert find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, drop, fake_advisor.synonyms).names == ()
+    monkeypatch.setattr(r, "proper", {"london"})
+    gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, drop, fake_advisor.synonyms)
+    assert gaps.names == ("london",) and "london" in gaps.key
+
+
+def test_the_names_of_the_profiles_are_the_words_they_capitalise_mid_sentence() -> None:
+    from advisor.text import proper_words
+
+    texts = ["Teachers in London earn more.", "Pay is higher in London and its fringe.", "Most work in Texas.",
+             "Nurses care for patients.", "Some Nurses work nights.", "nurses in clinics work days."]
+    names = proper_words(texts)
+    assert "london" in names  # twice, always capitalised
+    assert "texas" not in names  # once is not enough to tell
+    assert "nurses" not in names and "teachers" not in names  # a sentence's first word, or mostly lower case

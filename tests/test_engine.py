@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from core_support import assert_grounded, marked_pieces
 from hypothesis import HealthCheck, given, settings
@@ -285,3 +286,27 @@ def test_an_overview_starts_with_a_fact_whose_value_is_a_sentence(tmp_path) -> N
     adv = Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
     a = adv.ask("what do art therapists do?")
     assert a.kind == "answer" and a.text.startswith("What they do: Plan or conduct art therapy"), a.text
+
+
+def test_a_real_word_slip_is_read_as_the_word_meant_only_where_its_context_says_so(fake_advisor: Advisor, monkeypatch: pytest.MonkeyPatch) -> None:
+    """"collage" to a profile that uses neither "collage" nor "college": read as "college"
+    when the question reads nearer to the career's passages that way (`_nearer`), and left as
+    typed when it does not (it may be the thing asked about)."""
+    a, _ = fake_advisor.understand("do you need collage to be a pharmacy technician?")
+    assert "collage" in a.corrected
+    monkeypatch.setattr(fake_advisor, "_nearer", lambda text, word, fix, profiles: True)
+    fixed = fake_advisor._in_profile(a, ["pharmacy-tech"])
+    assert "college" in fixed.corrected.split() and fixed.corrections.get("collage") == "college"
+    monkeypatch.setattr(fake_advisor, "_nearer", lambda text, word, fix, profiles: False)
+    assert "collage" in fake_advisor._in_profile(a, ["pharmacy-tech"]).corrected.split()
+
+
+def test_the_context_check_compares_the_question_read_both_ways_against_the_careers_passages(fake_advisor: Advisor,
+                                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    r = fake_advisor.retriever
+    rows = r.doc_rows["pharmacy-tech"]
+    near, far = r.unit_vecs[rows[0]], np.zeros_like(r.unit_vecs[rows[0]])
+    monkeypatch.setattr(r, "embed", lambda text: near if "college" in text else far)
+    assert fake_advisor._nearer("do you need collage?", "collage", "college", ["pharmacy-tech"])
+    monkeypatch.setattr(r, "embed", lambda text: far if "college" in text else near)
+    assert not fake_advisor._nearer("do you need collage?", "collage", "college", ["pharmacy-tech"])

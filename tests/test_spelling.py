@@ -48,6 +48,15 @@ def test_a_real_word_slip_is_repaired_against_the_careers_own_words(speller: Spe
     assert speller.in_profile("loose", {"lose"}.__contains__) is None
 
 
+def test_a_slip_for_a_word_no_profile_of_the_career_uses_is_offered_for_its_context_to_judge(speller: Speller) -> None:
+    """`slip`: the much commoner word one edit away with the same first letter, whoever uses
+    it ("collage" → "college"); the advisor keeps it only where the question reads nearer
+    to the career's passages with it (`Advisor._nearer`)."""
+    assert speller.slip("collage") == "college"
+    assert speller.slip("college") is None  # nothing much commoner one edit away
+    assert speller.slip("cat") is None  # too short to tell
+
+
 def test_texting_and_typos_are_repaired_before_synonyms_and_missing_words() -> None:
     vocab = Vocabulary(CATALOGUE)
     a = analyse("do i nead collage to be a chef, is it realy hard on ur body", vocab, Synonyms([]))

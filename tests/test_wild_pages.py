@@ -325,6 +325,34 @@ def test_a_name_whose_head_is_a_topic_word_names_no_career() -> None:
     assert careers.named("What does a schoolteacher do?").ids == ("t",)
 
 
+def test_a_title_that_reads_as_a_sentence_is_not_named_by_its_commonest_word() -> None:
+    """A page titled "Teach pupils with special educational needs and disabilities (SEND)"
+    splits into parts whose last word is "needs": a word every question uses ("do you need
+    a degree?") names no career; its full title and its other names still do."""
+    title = "Teach pupils with special educational needs and disabilities (SEND)"
+    docs = {"send": Document("send", title, "send.md", "Teach pupils with SEND.", "x", names=("SEND teacher",)),
+            "cooks": Document("cooks", "Cooks", "cooks.md", "Cooks cook.", "x")}
+    careers = CareerIndex(docs, load_synonyms(None))
+    assert "need" not in careers.careers["send"].heads
+    assert careers.named("do you need a degree to be a cook?").ids == ("cooks",)
+    assert careers.named("what do you need to get hired?").ids == ()
+    assert careers.named("how do I become a SEND teacher?").ids == ("send",)
+
+
+def test_one_career_from_two_sites_is_one_career_with_both_profiles() -> None:
+    """"Graphic Designers" from one site and "Graphic designer" from another are one career
+    to a student: one id stands for both (never a choice between them), and its group holds
+    both, for an answer to search."""
+    docs = {"graphic-designers": Document("graphic-designers", "Graphic Designers", "a.txt", "Graphic designers design.", "x"),
+            "graphic-designer-us": Document("graphic-designer-us", "Graphic designer", "b.txt", "Designers draw.", "x"),
+            "cooks": Document("cooks", "Cooks", "c.txt", "Cooks cook.", "x")}
+    careers = CareerIndex(docs, load_synonyms(None))
+    assert careers.canonical["graphic-designer-us"] == careers.canonical["graphic-designers"] == "graphic-designers"
+    assert careers.group["graphic-designer-us"] == careers.group["graphic-designers"] == ("graphic-designers", "graphic-designer-us")
+    assert careers.group["cooks"] == ("cooks",)
+    assert careers.named("what do graphic designers earn?").ids == ("graphic-designers",)
+
+
 @pytest.mark.parametrize(
     ("page", "why"),
     [
