@@ -107,7 +107,10 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
     for w in a.topical:
         if w in names or word_form(w) in names:
             continue
-        if word_form(w) in understood or r.knows(w, careers) or (w in capitalised and r.knows_prefix(w, careers)):
+        # a clipped word is the profile's word it starts ("fluoro" for fluoroscopy), as a
+        # name is ("East" for Eastern); an everyday word is not ("hard" is no "hardware")
+        clipped = (w in capitalised or 0 < zipf(w) < p.rare_zipf) and r.knows_prefix(w, careers)
+        if word_form(w) in understood or r.knows(w, careers) or clipped:
             anchors.add(stem(w))
             anchors.update(stem(x) for x in synonyms.related(w))
             continue
@@ -194,6 +197,9 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     head = units[0].section if units else ()
     sig["same_section"] = sum(u.section == head for u in units) / len(units) if units else 0.0
     sig["top3_dense"] = float(np.mean([float(s.dense[int(i)]) for i in s.rows[:3]]))
+    # the answer's type: facts of a report or a table ("Salary starter: 24907") rather than
+    # sentences; a short fact matches many questions about its label that it does not answer
+    sig["fact_share"] = sum(u.kind in ("key_value", "row") for u in units) / len(units) if units else 0.0
     missing = gaps.key or (gaps.other if sig["unanchored"] else ())
     return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from advisor.spelling import Speller
+from advisor.spelling import NON_WORD_ZIPF, Speller
 from advisor.text import STOPWORDS, stem, words
 from advisor.vocabulary.files import GENERIC_WORDS, SHORTHAND, word_list
 from advisor.vocabulary.synonyms import Match, Synonyms, one_way_map
@@ -273,6 +274,9 @@ class Analysis:
         return f"{self.corrected} {self.previous}" if self.followup else self.corrected
 
 
+JOINED_PART = 3  # each word of two typed as one is at least this long ("lineworker", not "atwork")
+
+
 class Vocabulary:
     """Corpus words, for typo repair (`advisor.spelling.Speller` decides).
 
@@ -280,10 +284,14 @@ class Vocabulary:
     spelled as meant and are the only English correction targets.
     """
 
-    def __init__(self, corpus_words: set[str], english: frozenset[str] | None = None, known: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        """`known`: other words that are spelled as meant (those of the synonyms files)."""
+    def __init__(self, corpus_words: set[str], english: frozenset[str] | None = None, known: set[str] = frozenset(),  # type: ignore[assignment]
+                 pairs: Iterable[tuple[str, str]] = ()) -> None:
+        """`known`: other words that are spelled as meant (those of the synonyms files).
+        `pairs`: neighbouring words of the profiles, so that two of them typed as one
+        ("lineworker") read as the profiles write them ("line worker")."""
         self.known = set(known)
         self.words = {w for w in corpus_words if len(w) > 1}
+        self.joined = {a + b: f"{a} {b}" for a, b in pairs if len(a) >= JOINED_PART and len(b) >= JOINED_PART and a.isalpha() and b.isalpha()}
         self.stems = {stem(w) for w in self.words}
         self.english = english
         self._speller: Speller | None = None
@@ -306,6 +314,8 @@ class Vocabulary:
             return None
         if self.knows(word):  # known, if only by its stem ("archaeologist", by "archaeology")
             return self.speller.variant(word)  # None for a word the profiles use as typed
+        if word in self.joined and self.speller.zipf(word) < NON_WORD_ZIPF:  # "lineworker": the profiles' "line worker"
+            return self.joined[word]
         return self.speller.correct(word)
 
 

@@ -105,8 +105,11 @@ class Retriever:
         self.doc_bm25 = {d: BM25([unit_terms[int(i)] for i in rows]) for d, rows in self.doc_rows.items()}
         self.doc_words: dict[str, set[str]] = {}
         corpus_words: set[str] = set()
+        pairs: set[tuple[str, str]] = set()  # neighbouring words ("line worker"), for words typed as one
         for u in self.units:
-            ws = words(u.text) + [w for h in (*u.section, u.topic, u.context) for w in words(h)]
+            text_words = words(u.text)
+            pairs.update(zip(text_words, text_words[1:], strict=False))
+            ws = text_words + [w for h in (*u.section, u.topic, u.context) for w in words(h)]
             self.doc_words.setdefault(u.doc_id, set()).update(ws)
             corpus_words.update(ws)
         for d in index.documents.values():
@@ -118,7 +121,7 @@ class Retriever:
         for stems in self.doc_stems.values():
             for t in stems:
                 self.career_count[t] = self.career_count.get(t, 0) + 1
-        self.vocabulary = Vocabulary(corpus_words, known=known)
+        self.vocabulary = Vocabulary(corpus_words, known=known, pairs=pairs)
         self.proper = proper_words(u.text for u in self.units)  # words the profiles spell as names ("London")
         self.intro_of = _intros(index)
         self.intro_for = {list_id: unit_id for unit_id, list_id in self.intro_of.items()}  # list chunk id → its introduction

@@ -26,6 +26,7 @@ Targets are the profiles' words and wordfreq's most common English words, so "in
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -40,6 +41,8 @@ GAIN_ZIPF = 1.5  # a correction must be this much more common than the word type
 ENGLISH_WORDS = 60_000  # wordfreq's most common English words serve as targets too
 CATALOGUE_BONUS = 1.0  # a word of the profiles is preferred to an equally close English one
 LONGER_BONUS = 0.5  # …and so is one no shorter than the word typed
+_VOWEL = re.compile(r"[aeiouy]")
+CLIPPED = 4  # a clipped form ("fluoro", "sono") is at least this long
 LONG_WORD = 8  # a word this long may be two edits from the word meant ("fluoro" is not "floor")
 
 
@@ -103,6 +106,24 @@ class Speller:
         for w in targets:
             self._by_len.setdefault(len(w), []).append(w)
         self._cache: dict[str, str | None] = {}
+        self._sorted = sorted(self.catalogue)  # for the words a clipped form starts
+
+    def clipped(self, word: str) -> str | None:
+        """The word of the profiles that `word` (or its singular) is clipped from ("fluoro" →
+        fluoroscopy, "sonos" → sonography; of several, the commonest in English, then the
+        shortest), for a word at least CLIPPED letters long; None when it starts none."""
+        for w in dict.fromkeys((word, word_form(word))):  # "sonos": clipped, then made plural
+            if len(w) < CLIPPED:
+                continue
+            i = bisect.bisect_right(self._sorted, w)
+            longer: list[str] = []
+            for c in self._sorted[i : i + 200]:
+                if not c.startswith(w):
+                    break
+                longer.append(c)
+            if longer:
+                return min(longer, key=lambda c: (-self.zipf(c), len(c), c))
+        return None
 
     def is_word(self, word: str) -> bool:
         return word in self.catalogue or word in self.known
@@ -122,6 +143,8 @@ class Speller:
         one = word_form(word)  # "techs": the plural of a word is spelled as meant
         if len(word) < 3 or not word.isalpha() or self.is_word(word) or self.is_word(one):
             return None
+        if not _VOWEL.search(word):  # "cdl", "lpn": an abbreviation typed in lower case, not a slip
+            return None
         z = max(self.zipf(word), self.zipf(one))
         if word.endswith("in") and self.zipf(word + "g") >= NON_WORD_ZIPF and z < self.zipf(word + "g"):
             return word + "g"  # "tryin", "somethin": the g dropped, as it is spoken
@@ -130,6 +153,9 @@ class Speller:
             return same
         if z >= NON_WORD_ZIPF:  # a real word: only the career's profile can tell a slip (`in_profile`)
             return None
+        whole = self.clipped(word)
+        if whole:  # "sonos", "fluoro": the start of a word of the profiles, not a slip
+            return whole
         best = self._nearest(word, 1 if len(word) < LONG_WORD else 2, lambda c: True)
         if best is None:
             return None

@@ -44,6 +44,7 @@ RUNS = [
     ("careers-dev2", "careers-dev2.jsonl", "full", None, None),
     ("careers-blind", "careers-blind.jsonl", "full", None, None),
     ("catalogue-dev", "catalogue-dev.jsonl", "full", None, None),
+    ("catalogue-dev2", "catalogue-dev2.jsonl", "full", None, None),
     ("catalogue-blind", "catalogue-blind.jsonl", "full", None, None),
     # the real pages (issue 13): those pages plus imaging, named as students do and pinned;
     # then with the whole catalogue loaded

@@ -84,3 +84,36 @@ def test_british_and_american_spellings_are_read_as_the_profiles_spell_them() ->
     own = {"colour", "for"}
     assert sp.in_profile("color", own.__contains__, own) == "colour"
     assert variants("four") == [] and "for" not in variants("four")
+
+
+def test_two_words_typed_as_one_read_as_the_profiles_write_them() -> None:
+    """"lineworker": no word of the profiles or of English, but the profiles write "line
+    worker"; a real word made of two ("nightclub") and a short part ("atwork") stay."""
+    vocab = Vocabulary({"line", "worker", "workers", "night", "club", "at", "work"},
+                       pairs=[("line", "worker"), ("line", "workers"), ("night", "club"), ("at", "work")])
+    assert vocab.correct("lineworker") == "line worker"
+    assert vocab.correct("lineworkers") == "line workers"
+    assert vocab.correct("nightclub") != "night club"
+    assert vocab.correct("atwork") != "at work"
+    text = analyse("what math do you need to be a lineworker", vocab, Synonyms([])).corrected
+    assert text.endswith("a line worker")
+
+
+def test_a_clipped_word_reads_as_the_profiles_word_it_starts() -> None:
+    """"fluoro", "sonos", "mammo": the start of a word of the profiles (its singular, for
+    "sonos"), not a slip for some other word one edit away ("songs"); of several words it
+    starts, the commonest; a real word ("cart") is never taken for a clipped one
+    ("cartographer"), nor is a word too short to tell ("rad")."""
+    sp = Speller({"fluoroscopy", "sonography", "sonographer", "mammography", "cartographer", "radiology", "songs"})
+    assert sp.correct("fluoro") == "fluoroscopy"
+    assert sp.correct("sonos") == "sonography"
+    assert sp.correct("mammo") == "mammography"
+    assert sp.correct("cart") is None
+    assert sp.clipped("rad") is None and sp.clipped("xyzzy") is None
+
+
+def test_an_abbreviation_typed_in_lower_case_is_left_as_typed() -> None:
+    """"cdl", "lpn": no vowel, so no misspelt English word ("cdl" is not "cal")."""
+    sp = Speller({"cal", "lap", "need"})
+    assert sp.correct("cdl") is None and sp.correct("lpn") is None
+    assert sp.correct("nedd") == "need"

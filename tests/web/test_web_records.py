@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Page, expect
 from serving_support import Served, small_corpus
 
-from advisor.records.meaning import comparable_text, embed, group_by_meaning
+from advisor.records.meaning import Nearest, comparable_text, embed, group_by_meaning, hint
 from advisor.records.report import build_report, load_records
 from advisor.records.store import RECORDS_FILE, QuestionRecord, RecordsStore
 
@@ -65,9 +65,9 @@ def test_rest_answers_carry_latency_and_answer_id_and_are_logged(served: Any, wa
 
 
 def test_an_unanswered_question_is_logged_with_its_reason(served: Any, wait_until: Callable[..., Any]) -> None:
-    rec = httpx.post(served.url + "/api/ask", json={"question": "do they do fluoro?"}, timeout=30).json()
+    rec = httpx.post(served.url + "/api/ask", json={"question": "do they do angiograms?"}, timeout=30).json()
     row = row_for(served.feedback_db, rec["answer_id"], wait_until)
-    assert row["kind"] == "abstain" and row["reason"] == rec["reason"] and json.loads(row["missing"]) == ["fluoro"]
+    assert row["kind"] == "abstain" and row["reason"] == rec["reason"] and json.loads(row["missing"]) == ["angiograms"]
 
 
 def _run_event(url: str, fn_index: int, data: list[Any], event_data: Any = None) -> list[dict[str, Any]]:
@@ -187,14 +187,26 @@ def test_paraphrases_are_grouped_and_different_questions_kept_apart(web_advisor:
 
 def test_the_report_groups_unanswered_questions_and_says_what_to_do(web_advisor: Any, tmp_path: Path) -> None:
     store = RecordsStore(tmp_path / RECORDS_FILE)
-    asked = ["do they do fluoro?", "do rad techs do fluoro", "How do I get my learner's permit?", "can rad techs work in Dubai?"]
+    asked = ["do they do angiograms?", "can rad techs do angiograms", "How do I get my learner's permit?", "can rad techs work in Dubai?"]
     store.write([QuestionRecord.of(web_advisor.ask(q), channel="api", answer_id=None, latency_ms=1.0) for q in asked])
     report = build_report(load_records(store, "30d"), web_advisor)
     by_first = {g.wordings[0][0]: g for g in report.unanswered}
-    fluoro = next(g for g in report.unanswered if g.missing == ("fluoro",))
-    assert fluoro.size == 2 and fluoro.nearest is not None and fluoro.nearest.near
-    assert fluoro.hint == "add a synonym line: `fluoro, fluoroscopy` to corpus/synonyms.txt"
+    angio = next(g for g in report.unanswered if g.missing == ("angiograms",))
+    assert angio.size == 2 and angio.nearest is not None and angio.nearest.near  # near the imaging methods, which never name it
+    assert angio.hint.startswith("the profiles don't cover it")
     permit = by_first["How do I get my learner's permit?"]
     assert not permit.nearest.near and permit.hint.startswith("the profiles don't cover it")  # type: ignore[union-attr]
     dubai = by_first["can rad techs work in Dubai?"]  # near Global Outlook, which names the "UAE"; but a name gets no synonym
     assert dubai.missing == ("dubai",) and dubai.nearest.near and dubai.hint.startswith("the profiles don't cover it")  # type: ignore[union-attr]
+
+
+def test_a_word_like_one_of_the_near_sentences_words_gets_a_synonym_line(web_advisor: Any) -> None:
+    """The student's word and a word of the sentence nearest the question mean the same
+    ("fluoroscopes" beside "Fluoroscopy equipment"): the hint is the synonym line to add."""
+    unit = next(u for u in web_advisor.retriever.units if "Fluoroscopy" in u.text)
+    near = Nearest(unit.doc_id, unit.label, (unit.line, unit.last_line), unit.text, 0.9)
+    assert near.near
+    got = hint(web_advisor, ["do they use fluoroscopes?"], ("fluoroscopes",), near, unit, "corpus/synonyms.txt")
+    assert got == "add a synonym line: `fluoroscopes, fluoroscopy` to corpus/synonyms.txt"
+    # a name gets none ("Dubai" is a place, not another word for one of the profile's)
+    assert hint(web_advisor, ["can they use Fluoroscopes?"], ("fluoroscopes",), near, unit, "corpus/synonyms.txt").startswith("the profiles")
