@@ -62,7 +62,7 @@ class Selection:
 
 
 _NAMES_ASKED = re.compile(
-    r"\b(?:which|what|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?|brands?|programs?)\b"
+    r"\b(?:which|what|name|names of|best|top|good|recommended|cheapest)\s+(?:[a-z]+\s+)?(?:colleges?|universit(?:y|ies)|unis?|schools?|hospitals?|compan(?:y|ies)|employers?|clinics?|cities|city|states?|brands?|programs?)\b"
     r"(?!\s+(?:do|does|should|must|would)\b)",
     re.I,
 )

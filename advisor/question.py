@@ -165,8 +165,15 @@ def figure_ask(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
+# a span of time a statement is about is no duration of anything: "in the next few years",
+# "over the past 10 years", "in recent years"
+_HORIZON = re.compile(rf"\b(?:the\s+)?(?:next|coming|past|last|previous|recent)\s+(?:{_NUM}\s+)?(?:years?|months?|decades?)\b", re.I)
+
+
 def has_figure(text: str, kind: str | None = "count") -> bool:
     """Whether a sentence holds a figure of that kind."""
+    if kind in ("duration", "count"):
+        text = _HORIZON.sub(" ", text)
     for k, _, holds in _FIGURE_KINDS:
         if k == kind:
             return bool(holds.search(text))

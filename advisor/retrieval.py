@@ -27,7 +27,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import proper_words, stem, terms, word_form, words
+from advisor.text import lower_case_words, place_names, proper_words, stem, terms, word_form, words
 from advisor.vocabulary.synonyms import Match
 
 
@@ -122,7 +122,10 @@ class Retriever:
             for t in stems:
                 self.career_count[t] = self.career_count.get(t, 0) + 1
         self.vocabulary = Vocabulary(corpus_words, known=known, pairs=pairs)
-        self.proper = proper_words(u.text for u in self.units)  # words the profiles spell as names ("London")
+        # names: words the profiles spell as names ("London"), and places of the world that
+        # they never write in lower case ("scotland": a place; "central": a word too)
+        lower = lower_case_words(u.text for u in self.units)
+        self.proper = proper_words(u.text for u in self.units) | (place_names() - lower)
         self.intro_of = _intros(index)
         self.intro_for = {list_id: unit_id for unit_id, list_id in self.intro_of.items()}  # list chunk id → its introduction
         # each list's heading, embedded once: list questions are often about a heading

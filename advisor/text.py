@@ -77,3 +77,28 @@ def proper_words(texts: Iterable[str], least: int = 2) -> set[str]:
             if w[0].isupper():
                 caps[k] = caps.get(k, 0) + 1
     return {w for w, n in caps.items() if n >= least and n >= NAME_SHARE * seen[w]}
+
+
+PLACES_OF = ("US", "CA", "AU")  # countries whose states and provinces students name (their names are names only)
+NATIONS = ("England", "Scotland", "Wales")  # the UK's (its other subdivisions are towns: "Reading", "Sale")
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """One-word names of countries, of the states and provinces of the countries in
+    PLACES_OF ("texas", "ontario") and of the UK's nations ("scotland"), lower case:
+    pycountry's ISO 3166 data (a region elsewhere may be an everyday English word:
+    "Central", "Male", "Reading")."""
+    import pycountry
+
+    names = [c.name for c in pycountry.countries] + [getattr(c, "common_name", "") for c in pycountry.countries]
+    names += [s.name for s in pycountry.subdivisions if s.country_code in PLACES_OF] + list(NATIONS)
+    return frozenset(n.lower() for n in names if n and re.fullmatch(r"[A-Za-z]+", n))
+
+
+def lower_case_words(texts: Iterable[str]) -> set[str]:
+    """Words the texts write in lower case somewhere (so not only as names)."""
+    out: set[str] = set()
+    for text in texts:
+        out.update(re.findall(r"\b[a-z][a-z]+\b", text))
+    return out

@@ -108,3 +108,15 @@ def test_the_names_of_the_profiles_are_the_words_they_capitalise_mid_sentence() 
     assert "london" in names  # twice, always capitalised
     assert "texas" not in names  # once is not enough to tell
     assert "nurses" not in names and "teachers" not in names  # a sentence's first word, or mostly lower case
+
+
+def test_a_place_the_student_types_in_lower_case_is_a_name_the_profile_lacks(fake_advisor: Advisor) -> None:
+    """"… in scotland": the profiles never write "scotland" at all, but it is a place of the
+    world (`advisor.text.place_names`): a name, so a key word the profile lacks."""
+    from advisor.answer import find_gaps
+
+    r = fake_advisor.retriever
+    assert "scotland" in r.proper and "central" not in r.proper
+    a, _ = fake_advisor.understand("do pharmacy technicians earn more in scotland")
+    gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, fake_advisor._drop(a, ["pharmacy-tech"]), fake_advisor.synonyms)
+    assert gaps.names == ("scotland",)

@@ -257,3 +257,23 @@ def test_analyse_applies_synonyms_and_shorthand() -> None:
     a = analyse("wat is the pay for rad techs", vocab, syn)
     assert a.corrected.startswith("what is the pay")
     assert [m.added for m in a.matches] == [("salary", "wage"), ("radiologic technologist",)]
+
+
+def test_a_span_of_time_a_sentence_is_about_is_no_duration() -> None:
+    """"How many years does it take?" is not answered by "… grow in the next few years"."""
+    from advisor.question import has_figure
+
+    assert not has_figure("This career will grow rapidly in the next few years.", "duration")
+    assert not has_figure("Employment grew over the past 10 years.", "duration")
+    assert has_figure("Programs take 2 to 4 years.", "duration")
+    assert has_figure("It takes several years of experience.", "duration")
+
+
+def test_places_of_the_world_are_names() -> None:
+    """Countries, US states, Canadian provinces and the UK's nations, however a student
+    types them; not a region's name that is an everyday word elsewhere."""
+    from advisor.text import place_names
+
+    places = place_names()
+    assert {"scotland", "texas", "ontario", "norway", "wales", "california"} <= places
+    assert not {"central", "reading", "male", "north"} & places
