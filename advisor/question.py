@@ -165,9 +165,9 @@ def figure_ask(text: str) -> tuple[str | None, str]:
     return None, ""
 
 
-# a span of time a statement is about is no duration of anything: "in the next few years",
-# "over the past 10 years", "in recent years"
-_HORIZON = re.compile(rf"\b(?:the\s+)?(?:next|coming|past|last|previous|recent)\s+(?:{_NUM}\s+)?(?:years?|months?|decades?)\b", re.I)
+# a span of time a statement is about is no duration of anything: "in the coming years",
+# "over the past 10 years", "in recent years" (but "programs last two years" is one)
+_HORIZON = re.compile(rf"\b(?:the|over|in)\s+(?:next|coming|past|last|previous)\s+(?:{_NUM}\s+)?(?:years?|months?|decades?)\b|\brecent\s+(?:years|months|decades)\b", re.I)
 
 
 def has_figure(text: str, kind: str | None = "count") -> bool:

@@ -266,6 +266,7 @@ def test_a_span_of_time_a_sentence_is_about_is_no_duration() -> None:
     assert not has_figure("This career will grow rapidly in the next few years.", "duration")
     assert not has_figure("Employment grew over the past 10 years.", "duration")
     assert has_figure("Programs take 2 to 4 years.", "duration")
+    assert has_figure("These programs often last two years", "duration")  # "last" the verb
     assert has_figure("It takes several years of experience.", "duration")
 
 
