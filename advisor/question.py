@@ -366,6 +366,11 @@ def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = ""
     ctx_matches: tuple[Match, ...] = ()
     matches = tuple(synonyms.matches(corrected))
     figure, asking = figure_ask(corrected)
+    # "and in London?", "what about hourly?" borrow the earlier question's figure or list;
+    # "and what skills do I need?" (after a question about pay) asks for a list of its own,
+    # and borrows no figure
+    borrows = marker and len(focus) <= 2
+    own_list = wants_list(corrected)
     if followup:
         context = tuple(dict.fromkeys(stem(w) for w in topic_words(previous) if stem(w) not in focus))
         fired = {id(m.rule) for m in matches}
@@ -378,8 +383,8 @@ def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = ""
         context=context,
         matches=matches,
         context_matches=ctx_matches,
-        list_question=wants_list(corrected) or (marker and len(focus) <= 2 and wants_list(previous)),
-        figure=figure or (figure_kind(previous) if marker and len(focus) <= 2 else None),
+        list_question=own_list or (borrows and figure is None and wants_list(previous)),
+        figure=figure or (figure_kind(previous) if borrows and not own_list else None),
         figure_words=tuple(words(asking)),
         followup=followup,
         marker=marker,

@@ -17,7 +17,7 @@ from advisor.question import (
     searchable,
     smalltalk_kind,
 )
-from advisor.vocabulary.synonyms import Synonyms, parse_synonyms
+from advisor.vocabulary.synonyms import Synonyms, load_synonyms, parse_synonyms
 
 # -- clean_question -----------------------------------------------------------------------
 
@@ -260,9 +260,7 @@ def test_analyse_applies_synonyms_and_shorthand() -> None:
 
 
 def test_a_span_of_time_a_sentence_is_about_is_no_duration() -> None:
-    """"How many years does it take?" is not answered by "… grow in the next few years"."""
-    from advisor.question import has_figure
-
+    """"How many years does it take?" is not answered by "… grow in the coming years"."""
     assert not has_figure("This career will grow rapidly in the next few years.", "duration")
     assert not has_figure("Employment grew over the past 10 years.", "duration")
     assert has_figure("Programs take 2 to 4 years.", "duration")
@@ -278,3 +276,14 @@ def test_places_of_the_world_are_names() -> None:
     places = place_names()
     assert {"scotland", "texas", "ontario", "norway", "wales", "california"} <= places
     assert not {"central", "reading", "male", "north"} & places
+
+
+def test_a_follow_up_asking_for_a_list_of_its_own_borrows_no_figure() -> None:
+    """After "how much do admin assistants earn?", "and in London?" still asks for pay;
+    "and what skills do I need?" asks for skills, not a sum."""
+    vocab = Vocabulary({"skills", "london", "admin", "assistants", "earn"})
+    syn = load_synonyms(None)
+    earlier = "how much do admin assistants earn?"
+    assert analyse("and in london?", vocab, syn, earlier).figure == "money"
+    skills = analyse("and what skills do i need", vocab, syn, earlier)
+    assert skills.figure is None and skills.list_question
