@@ -227,7 +227,13 @@ class Advisor:
             c = candidate(a, s, self.retriever, self.policy, gaps, drop, self.synonyms)
             if gaps.key or gaps.other:
                 c = replace(c, signals={**c.signals, "missing_weight": self._weight_of(a, (*gaps.key, *gaps.other))})
-        return decide(c, route_signals(route.how, route.confidence), self.decision, self.policy.answer_all), s
+        signals = route_signals(route.how, route.confidence)
+        # chosen by the evidence alone for a question that uses no word of career talk (no
+        # pay, training, job, work…): "what's a good recipe for pancakes?" is no question
+        # about bakers
+        talk = any(w in self._career_words for w in words(a.corrected))
+        signals["route_untalked"] = signals["route_evidence"] * float(not talk)
+        return decide(c, signals, self.decision, self.policy.answer_all), s
 
     def _weight_of(self, a: Analysis, missing: Sequence[str]) -> float:
         """How much of the question's meaning the words a profile lacks carry: how far the

@@ -120,3 +120,19 @@ def test_a_place_the_student_types_in_lower_case_is_a_name_the_profile_lacks(fak
     a, _ = fake_advisor.understand("do pharmacy technicians earn more in scotland")
     gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, fake_advisor._drop(a, ["pharmacy-tech"]), fake_advisor.synonyms)
     assert gaps.names == ("scotland",)
+
+
+def test_a_question_chosen_by_evidence_alone_that_uses_no_career_talk_is_a_signal(fake_advisor: Advisor) -> None:
+    """"What's a good recipe for pancakes?" may match a bakers' sentence, but asks nothing a
+    career profile is about (no pay, training, job, work…): `route_untalked`, which only the
+    evidence route can carry (a career named is talk about a career)."""
+    from advisor.routing import Route
+
+    evidence = Route(("pharmacy-tech",), "evidence", 0.9)
+    for question, untalked in (("how do you count tablets and label bottles", 1.0), ("how much do you earn counting tablets", 0.0)):
+        a, _ = fake_advisor.understand(question)
+        d, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], evidence)
+        assert d.signals["route_untalked"] == untalked, question
+    a, _ = fake_advisor.understand("how do you count tablets and label bottles")
+    named, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], Route(("pharmacy-tech",), "named"))
+    assert named.signals["route_untalked"] == 0.0
