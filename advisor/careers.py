@@ -69,6 +69,7 @@ def title_parts(title: str) -> list[str]:
     return out
 
 
+SYNONYM_FIT = 0.5  # how much a title word a synonym of the student's fits counts, against the word itself
 QUESTION_ZIPF = 5.5  # "need", "want", "make": commoner than any worker's name ("director" 5.2, "teacher" 4.9)
 
 
@@ -311,9 +312,9 @@ class CareerIndex:
         for cid in candidates:
             score = 0.0
             for m in mods:
-                fitted = self._fitted(cid, m)
+                fitted, weight = self._fit(cid, m)
                 if fitted:
-                    score += max(1.0 / self._title_word_count.get(x, 1) for x in fitted)
+                    score += max(1.0 / self._title_word_count.get(x, 1) for x in fitted) * weight
             if score:
                 scores[cid] = score
         if not scores:
@@ -321,18 +322,22 @@ class CareerIndex:
         best = max(scores.values())
         return [cid for cid in candidates if scores.get(cid, 0.0) >= best - 1e-9]
 
-    def _fitted(self, cid: str, m: str) -> set[str]:
-        """The title words a word before the head noun fits: the word itself, a word it
-        is a short form of ("admin" for "administrative"), a typo of, or a synonym of
-        ("GED" for "equivalency")."""
+    def _fit(self, cid: str, m: str) -> tuple[set[str], float]:
+        """The title words a word before the head noun fits, and how much the fit counts:
+        the word itself, a word it is a short form of ("admin" for "administrative") or a
+        typo of (1); a synonym of it ("GED" for "equivalency": SYNONYM_FIT, so that
+        "heavy equipment operator" fits Construction Equipment Operators, not a title with
+        "machine" in it)."""
         mods = self.careers[cid].modifiers
         if m in mods:
-            return {m}
+            return {m}, 1.0
         short = {x for x in mods if len(m) >= 3 and x.startswith(m)}
         if short:
-            return short
+            return short, 1.0
         typo = {x for x in mods if len(m) >= 5 and abs(len(x) - len(m)) <= 1 and Levenshtein.distance(m, x, score_cutoff=1) <= 1}
-        return typo or (self.synonyms.related(m) & mods)
+        if typo:
+            return typo, 1.0
+        return self.synonyms.related(m) & mods, SYNONYM_FIT
 
 def _find(seq: list[str], sub: tuple[str, ...]) -> int:
     n = len(sub)

@@ -464,3 +464,13 @@ def test_front_matter_of_a_text_profile_sets_title_and_names() -> None:
     text = "---\ntitle: Welders\nnames: [fabricator, solderer]\n---\nSummary\nWelders join metal parts with heat.\n"
     parsed = convert(Path("w.txt"), text.encode())
     assert parsed.title == "Welders" and parsed.names == ("fabricator", "solderer")
+
+
+def test_the_students_own_title_word_fits_better_than_a_synonym_of_it() -> None:
+    """"heavy equipment operator": "equipment" is a word of one title and a synonym of a
+    word of another ("machine"): the title with the student's own word is the one named."""
+    docs = {"construction-equipment-operators": Document("construction-equipment-operators", "Construction Equipment Operators", "a.txt", "x.", "x"),
+            "material-moving-machine-operators": Document("material-moving-machine-operators", "Material Moving Machine Operators", "b.txt", "y.", "x")}
+    careers = CareerIndex(docs, load_synonyms(None))
+    assert "machine" in careers.synonyms.related("equipment")  # the synonym the other title fits by
+    assert careers.named("what does a heavy equipment operator do?").ids == ("construction-equipment-operators",)
