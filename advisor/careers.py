@@ -140,6 +140,7 @@ class CareerIndex:
         self._full_keys = {c.id: phrase_key(c.title) for c in self.careers.values()}
         self._first_words = {c.id: frozenset(n[0] for n in c.names) for c in self.careers.values()}
         self._named_cache: dict[str, Named] = {}
+        self._acronyms = _acronyms(self.careers.values())
         self._shared_heads = {h for h, ids in self._heads.items() if len(ids) > 1}
         self._head_stems = {stem(h): h for h in self._heads}  # "engineering" → engineers
         self._title_word_count: dict[str, int] = {}
@@ -207,6 +208,15 @@ class CareerIndex:
                 else:
                     vague.extend(ids)
         covered = {i for _, (a, b) in found for i in range(a, b)}
+        for i, acronym in self._acronyms_in(text, stems):
+            if i in covered:
+                continue
+            ids = self._one_per_title(sorted(self._acronyms[acronym]))
+            if len(ids) == 1:  # "CTE teachers": the initials of one title's words
+                found.append((ids[0], (i, i + 1)))
+                covered.add(i)
+            else:
+                vague.extend(ids)
         by_head = self._by_head(stems, text, skip=covered)
         if not found and not by_head.ids and vague:
             return Named(self._one_per_title(dict.fromkeys(vague)), False)
@@ -219,6 +229,20 @@ class CareerIndex:
             spans = tuple(dict.fromkeys(s for _, s in found))
             return Named(ids, True, (), spans, frozenset(stems[i] for a, b in spans for i in range(a, b)))
         return by_head
+
+    def _acronyms_in(self, text: str, stems: list[str]) -> list[tuple[int, str]]:
+        """(position among `stems`, acronym) for each word typed in capitals ("CTE",
+        "SLPs") that is the initials of a run of a title's words; none when the whole
+        question is in capitals (a shout, not an acronym)."""
+        letters = [ch for ch in text if ch.isalpha()]
+        if not letters or sum(ch.isupper() for ch in letters) > ACRONYM_SHARE * len(letters):
+            return []
+        out = []
+        for m in _ACRONYM.finditer(text):
+            key = m.group(1).lower()
+            if key in self._acronyms and key in stems:
+                out.append((stems.index(key), key))
+        return out
 
     def _one_per_title(self, ids: Iterable[str]) -> tuple[str, ...]:
         """Careers that share a title (the same page saved under two names, with small
@@ -331,6 +355,9 @@ class CareerIndex:
         mods = self.careers[cid].modifiers
         if m in mods:
             return {m}, 1.0
+        run = self._acronyms.get(m, {}).get(cid)
+        if run:  # "SLP", "CTE teachers": the initials of the title's words before its head
+            return set(run) & mods or set(run), 1.0
         short = {x for x in mods if len(m) >= 3 and x.startswith(m)}
         if short:
             return short, 1.0
@@ -338,6 +365,29 @@ class CareerIndex:
         if typo:
             return typo, 1.0
         return self.synonyms.related(m) & mods, SYNONYM_FIT
+
+_ACRONYM = re.compile(r"\b([A-Z]{2,5})s?\b")
+ACRONYM_SHARE = 0.5  # a question more than half in capitals is shouted: no word of it is an acronym
+ACRONYM_LETTERS = 3
+
+
+def _acronyms(careers: Iterable[Career]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Initials → {career: the run of its name's words they stand for}: "slp" for
+    "Speech-Language Pathologists". Three letters or more (two letters stand for too many
+    runs of words: "PA", "OT")."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for c in careers:
+        for name in c.names:
+            ws: list[str] = []
+            for w in name:
+                if w in STOPWORDS or not w[:1].isalpha() or (len(ws) >= 2 and w == ws[-2] + ws[-1]):
+                    continue  # "speech-language" is read as "speech", "language" and "speechlanguage"
+                ws.append(w)
+            for i in range(len(ws)):
+                for j in range(i + ACRONYM_LETTERS, min(len(ws), i + 5) + 1):
+                    out.setdefault("".join(w[0] for w in ws[i:j]), {}).setdefault(c.id, tuple(ws[i:j]))
+    return out
+
 
 def _find(seq: list[str], sub: tuple[str, ...]) -> int:
     n = len(sub)

@@ -474,3 +474,17 @@ def test_the_students_own_title_word_fits_better_than_a_synonym_of_it() -> None:
     careers = CareerIndex(docs, load_synonyms(None))
     assert "machine" in careers.synonyms.related("equipment")  # the synonym the other title fits by
     assert careers.named("what does a heavy equipment operator do?").ids == ("construction-equipment-operators",)
+
+
+def test_an_acronym_of_a_titles_words_names_that_career() -> None:
+    """"CTE teachers", "an SLP": the initials of a run of a title's words (three letters or
+    more); a whole question in capitals is a shout, not acronyms."""
+    docs = {"cte": Document("cte", "Career and Technical Education Teachers", "a.txt", "x.", "x"),
+            "hs": Document("hs", "High School Teachers", "b.txt", "y.", "x"),
+            "slp": Document("slp", "Speech-Language Pathologists", "c.txt", "z.", "x")}
+    careers = CareerIndex(docs, load_synonyms(None))
+    assert careers.named("what do CTE teachers do?").ids == ("cte",)
+    assert careers.named("what does an SLP do?").ids == ("slp",)
+    assert careers.named("how many SLPs work in schools?").ids == ("slp",)
+    assert "slp" not in careers.named("WHAT DOES AN SLP DO?").ids
+    assert "hs" not in careers._acronyms  # two letters stand for too many runs of words
