@@ -18,7 +18,7 @@ from advisor.models import AnswerSentence, Citation, Document, Unit
 from advisor.question import Analysis, has_figure
 from advisor.retrieval import Retriever, Scored
 from advisor.spelling import zipf
-from advisor.text import stem, word_form, words
+from advisor.text import located, stem, word_form, words
 from advisor.vocabulary.synonyms import Synonyms
 
 
@@ -104,6 +104,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
     # names: words the student capitalised mid-question, and words the profiles only ever
     # spell as names ("in london": the profiles write London)
     capitalised = {m.group(0).lower() for m in _NAME_WORD.finditer(a.corrected) if m.group(0) != "I"} | (set(a.topical) & r.proper)
+    capitalised |= set(a.topical) & r.cities & located(a.corrected)  # "in houston": a city, though "reading" is a word too
     for w in a.topical:
         if w in names or word_form(w) in names:
             continue

