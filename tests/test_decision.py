@@ -93,6 +93,7 @@ def test_a_word_the_profiles_spell_as_a_name_is_a_name_however_the_student_types
     a, _ = fake_advisor.understand("do pharmacy technicians earn more in london")
     drop = fake_advisor._drop(a, ["pharmacy-tech"])
     monkeypatch.setattr(r, "proper", set())
+    monkeypatch.setattr(r, "cities", set())  # nor a big city after "in" (`advisor.text.city_names`)
     assert find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, drop, fake_advisor.synonyms).names == ()
     monkeypatch.setattr(r, "proper", {"london"})
     gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, drop, fake_advisor.synonyms)
@@ -136,3 +137,15 @@ def test_a_question_chosen_by_evidence_alone_that_uses_no_career_talk_is_a_signa
     a, _ = fake_advisor.understand("how do you count tablets and label bottles")
     named, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], Route(("pharmacy-tech",), "named"))
     assert named.signals["route_untalked"] == 0.0
+
+
+
+def test_a_big_city_after_in_is_a_name_the_profile_lacks(fake_advisor: Advisor) -> None:
+    from advisor.answer import find_gaps
+
+    r = fake_advisor.retriever
+    assert "houston" in r.cities
+    for question, names in (("do pharmacy technicians earn more in houston", ("houston",)), ("do pharmacy technicians like houston", ())):
+        a, _ = fake_advisor.understand(question)
+        gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, fake_advisor._drop(a, ["pharmacy-tech"]), fake_advisor.synonyms)
+        assert gaps.names == names, question
