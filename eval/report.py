@@ -46,6 +46,8 @@ RUNS = [
     ("catalogue-dev", "catalogue-dev.jsonl", "full", None, None),
     ("catalogue-dev2", "catalogue-dev2.jsonl", "full", None, None),
     ("catalogue-blind", "catalogue-blind.jsonl", "full", None, None),
+    # written after this session's changes, over 15 careers no other set is about: scored once
+    ("catalogue-blind2", "catalogue-blind2.jsonl", "full", None, None),
     # the real pages (issue 13): those pages plus imaging, named as students do and pinned;
     # then with the whole catalogue loaded
     ("wild-dev", "wild-dev.jsonl", "wild", None, None),
