@@ -34,7 +34,7 @@ from advisor.retrieval import Retriever, Scored, Weights
 from advisor.routing import Route, Router, default_career_words
 from advisor.settings import Settings
 from advisor.spelling import zipf
-from advisor.text import stem, word_form, words
+from advisor.text import STOPWORDS, stem, word_form, words
 from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
 log = logging.getLogger(__name__)
@@ -214,6 +214,11 @@ class Advisor:
         profiles = list(self.careers.group.get(cid, (cid,)))  # the career's profiles: one, or its pages from several sites
         a = self._in_profile(a, profiles)
         drop = self._drop(a, named)
+        if route.how == "evidence":
+            # "how do you become a lineman?": the word after "become a" is the student's name
+            # for the career the evidence chose; one its profile never uses is no topic it lacks
+            slot = [w for w in _career_slot(a.corrected) if not self.retriever.knows(w, profiles)]
+            drop |= {f for w in slot for f in (w, stem(w), word_form(w))}
         if a.figure and a.figure_words and set(a.figure_words) <= drop:
             a = replace(a, figure=None, figure_words=())  # "what degree do cost estimators need?" asks for no sum
         s = self.retriever.score(a, profiles, drop)
@@ -425,6 +430,18 @@ class Advisor:
         if len(self.careers) == 1:
             return self.career_intro(next(iter(self.careers.careers)))
         return f"Ask about {len(self.careers)} careers"
+
+
+_SLOT = re.compile(r"\b(?:be|become|becoming|being|work as|career as|job as)\s+(?:an?\s+)?(\w+)(?:\s+(\w+))?", re.I)
+
+
+def _career_slot(text: str) -> set[str]:
+    """The words that name the career a question asks about ("be a lineman", "become a
+    plant manager"): the word after "be a"/"become a", and the next one."""
+    out: set[str] = set()
+    for m in _SLOT.finditer(text):
+        out.update(w.lower() for w in m.groups() if w and w.lower() not in STOPWORDS)
+    return out
 
 
 def _openings(index: CorpusIndex) -> dict[str, set[tuple[str, ...]]]:

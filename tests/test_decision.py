@@ -149,3 +149,19 @@ def test_a_big_city_after_in_is_a_name_the_profile_lacks(fake_advisor: Advisor) 
         a, _ = fake_advisor.understand(question)
         gaps = find_gaps(a, r, ["pharmacy-tech"], fake_advisor.policy, fake_advisor._drop(a, ["pharmacy-tech"]), fake_advisor.synonyms)
         assert gaps.names == names, question
+
+
+def test_the_students_name_for_a_career_the_evidence_chose_is_no_missing_topic(fake_advisor: Advisor) -> None:
+    """"How do you become a lineman?": the profile the evidence chose never says "lineman",
+    but that is the student's name for the career, not a topic the profile lacks. Where the
+    career was named otherwise, the same word is a word the profile lacks."""
+    from advisor.engine import _career_slot
+    from advisor.routing import Route
+
+    assert _career_slot("how do you become a lineman") == {"lineman"}
+    assert _career_slot("what degree do you need to be a plant manager?") == {"plant", "manager"}
+    a, _ = fake_advisor.understand("how do you become a lineman")
+    by_evidence, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], Route(("pharmacy-tech",), "evidence", 0.9))
+    pinned, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], Route(("pharmacy-tech",), "pinned"))
+    assert "lineman" not in by_evidence.missing and by_evidence.signals.get("n_key", 0.0) == 0.0
+    assert pinned.signals.get("n_key", 0.0) + pinned.signals.get("n_other", 0.0) >= 1.0
