@@ -23,7 +23,7 @@ from advisor.careers import CareerIndex
 from advisor.decision import Decision, decide, none_mention, route_signals
 from advisor.dialogue import SMALLTALK_REPLIES, history_texts, plural_title, question_key, resolve_history, section_questions, topics_phrase
 from advisor.errors import IndexMissingError, IndexStaleError
-from advisor.explore import asks_across_careers, explore, strength
+from advisor.explore import asks_across_careers, asks_kinds_of, explore, strength
 from advisor.fields import FieldIndex
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
@@ -140,8 +140,13 @@ class Advisor:
         own = self._section_of.get(question_key(q))
         if own is not None and (pinned is None or own.doc_id == pinned):  # one of our own starters or suggestions
             return replace(self._section(a, own.doc_id, own.section, notices), question=q)
-        if pinned is None and len(self.careers) > 1 and asks_across_careers(a.corrected) and not self.careers.named(a.corrected).strong:
-            return replace(self._explore(a, notices), question=q)
+        if pinned is None and len(self.careers) > 1:
+            named = self.careers.named(a.corrected)
+            if asks_across_careers(a.corrected) and not named.strong:
+                return replace(self._explore(a, notices), question=q)
+            if asks_kinds_of(a.corrected, named.words) and len(named.ids) > 1 and not named.strong:
+                # "what kinds of engineers are there?": the careers that head noun names
+                return replace(self._explore(a, notices, among=named.ids), question=q)
         route = self.route(a, pinned, earlier)
         reply = self._routed_reply(a, route, pinned, notices)
         if reply is not None:
@@ -355,10 +360,11 @@ class Advisor:
                 "Sorry, none of the career profiles covers that, so I can't answer it from the sources."
         return f"Sorry, the {self.careers.title(cid)} profile doesn't cover that, so I can't answer it from the source."
 
-    def _explore(self, a: Analysis, notices: tuple[str, ...]) -> Answer:
-        """Careers whose profiles answer a question about careers in general, each with
-        its one best sentence, labelled and cited (see `advisor.explore`)."""
-        s = self.retriever.score(a, None)
+    def _explore(self, a: Analysis, notices: tuple[str, ...], among: Sequence[str] | None = None) -> Answer:
+        """Careers whose profiles answer a question about careers in general (or about the
+        careers `among`: the kinds of one worker), each with its one best sentence,
+        labelled and cited (see `advisor.explore`)."""
+        s = self.retriever.score(a, list(among) if among else None)
         picks = explore(s, self.retriever, self.careers.canonical, self.policy.terse_words)
         passages = tuple(self.retriever.to_passages(s, 10))
         if strength(picks) < self.policy.min_total:

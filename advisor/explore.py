@@ -16,12 +16,14 @@ several careers, and every part is labelled with its career.
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import numpy as np
 
 from advisor.models import Unit
 from advisor.retrieval import Retriever, Scored
+from advisor.text import word_form
 
 LISTED = 5  # careers in one reply
 _MANY = r"(?:careers|jobs|occupations|professions|fields|trades|lines of work|kinds of work|types of work)"
@@ -35,6 +37,15 @@ _EXPLORE = re.compile(
 )
 # "what jobs do dental assistants do?" is about one career: its duties, not other jobs
 _ONE_CAREER = re.compile(r"\b(?:what|which) (?:jobs?|work|tasks?) (?:do|does|did|will|would)\b", re.I)
+
+
+_KINDS_OF = re.compile(r"\b(?:what|which|how many|any)\s+(?:other\s+|different\s+)?(?:kinds?|types?|sorts?)\s+of\s+([\w-]+)(?:\s+([\w-]+))?", re.I)
+
+
+def asks_kinds_of(text: str, workers: AbstractSet[str]) -> bool:
+    """"What kinds of engineers are there?": the careers of one kind of worker (`workers`:
+    the word forms that named careers), not "what kind of degree do engineers need?"."""
+    return any(word_form(w.lower()) in workers for m in _KINDS_OF.finditer(text) for w in m.groups() if w)
 
 
 def asks_across_careers(text: str) -> bool:

@@ -53,3 +53,24 @@ def test_the_offered_follow_up_answers_about_that_career(fake_advisor: Advisor) 
 def test_a_career_named_in_full_is_not_exploration(fake_advisor: Advisor) -> None:
     a = fake_advisor.ask("which jobs do pharmacy technicians move into?")
     assert a.route != "explore" and a.careers == ("pharmacy-tech",)
+
+
+def test_what_kinds_of_a_worker_there_are_lists_the_careers_that_noun_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """"What kinds of engineers are there?": the careers whose titles that head noun names,
+    each labelled; "what kind of degree do engineers need?" asks about a degree, not kinds."""
+    from advisor.explore import asks_kinds_of
+    from advisor.settings import Settings
+
+    assert asks_kinds_of("what kinds of engineers are there?", frozenset({"engineer"}))
+    assert asks_kinds_of("what different types of civil engineers are there", frozenset({"engineer"}))
+    assert not asks_kinds_of("what kind of degree do engineers need?", frozenset({"engineer"}))
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, title, text in (("civil-engineers", "Civil Engineers", "Civil engineers design roads and bridges."),
+                              ("mechanical-engineers", "Mechanical Engineers", "Mechanical engineers design engines and machines."),
+                              ("bakers", "Bakers", "Bakers bake bread in bakeries.")):
+        (corpus / f"{name}.txt").write_text(f"{title}\nWhat They Do\n{text}\n", "utf-8")
+    adv = Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
+    a = adv.ask("what kinds of engineers are there?")
+    assert a.route == "explore" and set(a.careers) == {"civil-engineers", "mechanical-engineers"}
+    assert "Civil Engineers" in a.text and "Mechanical Engineers" in a.text
