@@ -36,7 +36,8 @@ _EXPLORE = re.compile(
     re.I,
 )
 # "what jobs do dental assistants do?" is about one career: its duties, not other jobs
-_ONE_CAREER = re.compile(r"\b(?:what|which) (?:jobs?|work|tasks?) (?:do|does|did|will|would)\b", re.I)
+# ("which jobs do you need a license for?" asks across careers: the student is the subject)
+_ONE_CAREER = re.compile(r"\b(?:what|which) (?:jobs?|work|tasks?) (?:do|does|did|will|would)\b(?! (?:you|u|i|we|people|someone|ppl)\b)", re.I)
 
 
 _KINDS_OF = re.compile(r"\b(?:what|which|how many|any)\s+(?:other\s+|different\s+)?(?:kinds?|types?|sorts?)\s+of\s+([\w-]+)(?:\s+([\w-]+))?", re.I)

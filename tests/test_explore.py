@@ -74,3 +74,11 @@ def test_what_kinds_of_a_worker_there_are_lists_the_careers_that_noun_names(tmp_
     a = adv.ask("what kinds of engineers are there?")
     assert a.route == "explore" and set(a.careers) == {"civil-engineers", "mechanical-engineers"}
     assert "Civil Engineers" in a.text and "Mechanical Engineers" in a.text
+
+
+
+@pytest.mark.parametrize("question", ["which jobs do you need a state license for?", "what jobs do u get with a biology degree"])
+def test_which_jobs_the_student_can_do_asks_across_careers(question: str) -> None:
+    """The student is the subject: not the duties of one career ("what jobs do dental assistants do?")."""
+    assert asks_across_careers(question)
+    assert not asks_across_careers("what jobs do dental assistants do?")
