@@ -86,6 +86,7 @@ class Gaps:
     other: tuple[str, ...] = ()
     anchors: frozenset[str] = frozenset()
     names: tuple[str, ...] = ()  # the key words that are names (a place, a body: "Norway", "london")
+    known_names: tuple[str, ...] = ()  # the question's names the profile does use somewhere
 
 
 _NAME_WORD = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[-'][A-Za-z]+)?\b|\b[A-Z]{2,}\b")
@@ -100,6 +101,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
     key: list[str] = []
     other: list[str] = []
     named: list[str] = []
+    places: list[str] = []  # names the profile does use ("California" in a table of states)
     anchors: set[str] = set()
     # names: words the student capitalised mid-question, and words the profiles only ever
     # spell as names ("in london": the profiles write London)
@@ -114,6 +116,8 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
         if word_form(w) in understood or r.knows(w, careers) or clipped:
             anchors.add(stem(w))
             anchors.update(stem(x) for x in synonyms.related(w))
+            if w in capitalised and r.knows(w, careers):
+                places.append(w)
             continue
         if not w.isalpha():
             continue
@@ -124,7 +128,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
                 named.append(w)
         elif 0 < z < p.everyday_zipf:
             other.append(w)
-    return Gaps(tuple(key), tuple(other), frozenset(anchors), tuple(named))
+    return Gaps(tuple(key), tuple(other), frozenset(anchors), tuple(named), tuple(places))
 
 
 # Units a figure is given in: "how much do they make a year" asks for money, not about years
@@ -194,6 +198,10 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     # a word the profile lacks that names a place or a body ("… in Norway?", "in london",
     # which the profiles spell London): no nearby sentence answers for it
     sig["name_gap"] = float(bool(gaps.names))
+    # a name the profile uses that the answer does not ("… in California?" answered with the
+    # national figures, beside a table that has a row for California)
+    said = {stem(w) for u in units for w in words(u.text + " " + " ".join(u.section))}
+    sig["name_unanswered"] = float(any(stem(w) not in said for w in gaps.known_names))
     sig["list_margin"] = sig["margin"] * sig["list_asked"]  # a list's sentences are alike: its margin says less
     head = units[0].section if units else ()
     sig["same_section"] = sum(u.section == head for u in units) / len(units) if units else 0.0

@@ -40,7 +40,7 @@ from advisor.settings import Settings  # noqa: E402
 ROUTE_SETS = ["catalogue-dev.jsonl", "catalogue-dev2.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", "wild-dev.jsonl"]
 DUMP: Path | None = None
 # signals that can only lower the probability that an answer is right, and ones that can only raise it
-LOWERS = {"route_untalked", "missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered", "figure_missing", "figure_elsewhere", "names_missing",
+LOWERS = {"name_unanswered", "route_untalked", "missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered", "figure_missing", "figure_elsewhere", "names_missing",
           "compare_missing", "terse", "terse_open", "name_gap"}
 RAISES = {"total", "dense", "margin", "coverage", "route_conf", "same_section"}
 REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse

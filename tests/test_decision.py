@@ -165,3 +165,22 @@ def test_the_students_name_for_a_career_the_evidence_chose_is_no_missing_topic(f
     pinned, _ = fake_advisor._decide(a, "pharmacy-tech", ["pharmacy-tech"], Route(("pharmacy-tech",), "pinned"))
     assert "lineman" not in by_evidence.missing and by_evidence.signals.get("n_key", 0.0) == 0.0
     assert pinned.signals.get("n_key", 0.0) + pinned.signals.get("n_other", 0.0) >= 1.0
+
+
+def test_a_name_the_profile_uses_but_the_answer_does_not_is_a_signal(tmp_path: Path) -> None:
+    """"How much do they earn in Texas?" answered with the national figure, from a profile
+    that speaks of Texas elsewhere: the answer does not speak of the place asked about."""
+    from advisor.routing import Route
+    from advisor.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "welders.txt").write_text("Welders\nPay\nWelders earn a median wage of 20 dollars an hour.\n"
+                                        "Where They Work\nMany welders work in shipyards in Texas and Louisiana.\n", "utf-8")
+    adv = Advisor.load(Settings(corpus_dir=corpus, data_dir=tmp_path / "data", model="fake"))
+    pinned = Route(("welders",), "pinned")
+    for question in ("how much do welders earn in Texas?", "do welders work in Texas?", "how much do welders earn?"):
+        a, _ = adv.understand(question)
+        d, _ = adv._decide(a, "welders", ["welders"], pinned)
+        said = " ".join(u.text for u in d.units)
+        assert d.signals["name_unanswered"] == float("Texas" in question and "Texas" not in said), (question, said)
