@@ -24,6 +24,29 @@ DEV_SET = ROOT / "eval" / "dev.jsonl"
 
 _MARKED = re.compile(r"(.*?)\s*\[(\d+)\]")
 
+# A process that logs N questions (rating every tenth) to a question store as soon as the
+# file argv[4] exists, then prints how many it dropped and its status. `{store}` opens the
+# store from `where` (argv[1]): a file path, or a PostgreSQL URL (`{imports}` what it needs).
+_WRITER = """
+import sys, time
+from pathlib import Path
+{imports}
+from advisor.records.store import QuestionRecord, RecordsStore, stamp, utc_now
+where, n, k, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
+store = {store}
+while not go.exists():
+    time.sleep(0.01)  # all start writing together
+for i in range(n):
+    r = QuestionRecord(stamp(utc_now()), "api", f"w{{k}}-q{{i}}", "", ("c",), "answer", "", 1.0, (), (), 1.0, f"w{{k}}-{{i}}")
+    store.log(r)
+    if i % 10 == 0:
+        store.rate(i % 20 == 0, f"w{{k}}-q{{i}}", "a", [], answer_id=f"w{{k}}-{{i}}")
+store.close(60)
+print(store.dropped, store.status)
+"""
+WRITER_TO_FILE = _WRITER.format(imports="", store="RecordsStore.open(Path(where))")
+WRITER_TO_POSTGRES = _WRITER.format(imports="from advisor.records.postgres import PostgresBackend", store="RecordsStore.open(backend=PostgresBackend(where))")
+
 
 def copy_fixture_corpus(dest: Path) -> Path:
     """A private copy of tests/data/corpus, safe to edit."""

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from core_support import ROOT, WRITER_TO_FILE
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,7 +30,6 @@ from advisor.records.meaning import group_by_meaning, is_name
 from advisor.records.report import Records, build_report, format_text, load_records, parse_date, parse_since, to_csv
 from advisor.records.store import RECORDS_FILE, QuestionRecord, RecordsStore, stamp, utc_now
 
-ROOT = Path(__file__).resolve().parents[1]
 XSS = ["<script>window.__pwned=1</script> how long is school?", '<img src=x onerror="window.__pwned=2"> tesla magnets?']
 
 
@@ -311,28 +311,12 @@ def test_a_read_only_file_disables_the_log(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------------------------
 # several processes write one file
-WRITER = """
-import sys, time
-from pathlib import Path
-from advisor.records.store import QuestionRecord, RecordsStore, stamp, utc_now
-path, n, k, go = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-store = RecordsStore.open(path)
-while not go.exists():
-    time.sleep(0.01)  # all start writing together
-for i in range(n):
-    r = QuestionRecord(stamp(utc_now()), "api", f"w{k}-q{i}", "", ("c",), "answer", "", 1.0, (), (), 1.0, f"w{k}-{i}")
-    store.log(r)
-    if i % 10 == 0:
-        store.rate(i % 20 == 0, f"w{k}-q{i}", "a", [], answer_id=f"w{k}-{i}")
-store.close(60)
-print(store.dropped, store.status)
-"""
 
 
 def test_parallel_writer_processes_lose_no_row(tmp_path: Path) -> None:
     path, go = tmp_path / RECORDS_FILE, tmp_path / "go"
     n, procs = 300, 4
-    children = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(n), str(k), str(go)], cwd=ROOT,
+    children = [subprocess.Popen([sys.executable, "-c", WRITER_TO_FILE, str(path), str(n), str(k), str(go)], cwd=ROOT,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in range(procs)]
     try:
         assert wait_for(lambda: path.exists(), 60)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from core_support import ROOT, WRITER_TO_POSTGRES
 
 from advisor import cli
 from advisor.errors import SettingsError
@@ -29,7 +30,6 @@ from advisor.settings import Settings, masked_url
 
 pytestmark = pytest.mark.database
 
-ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy" / "postgres"
 
 
@@ -147,28 +147,11 @@ def test_the_report_from_postgresql_equals_the_report_from_sqlite(pg_url: str, t
 
 # ------------------------------------------------------------------------------------------
 # several processes
-WRITER = """
-import sys, time
-from pathlib import Path
-from advisor.records.postgres import PostgresBackend
-from advisor.records.store import QuestionRecord, RecordsStore, stamp, utc_now
-url, n, k, go = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])
-store = RecordsStore.open(backend=PostgresBackend(url))
-while not go.exists():
-    time.sleep(0.01)  # all start writing together
-for i in range(n):
-    r = QuestionRecord(stamp(utc_now()), "api", f"w{k}-q{i}", "", ("c",), "answer", "", 1.0, (), (), 1.0, f"w{k}-{i}")
-    store.log(r)
-    if i % 10 == 0:
-        store.rate(i % 20 == 0, f"w{k}-q{i}", "a", [], answer_id=f"w{k}-{i}")
-store.close(60)
-print(store.dropped, store.status)
-"""
 
 
 def test_four_writer_processes_of_300_questions_lose_no_row(postgres: Any, pg_url: str, tmp_path: Path) -> None:
     go, n, procs = tmp_path / "go", 300, 4
-    children = [subprocess.Popen([sys.executable, "-c", WRITER, pg_url, str(n), str(k), str(go)], cwd=ROOT, stdout=subprocess.PIPE,
+    children = [subprocess.Popen([sys.executable, "-c", WRITER_TO_POSTGRES, pg_url, str(n), str(k), str(go)], cwd=ROOT, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True) for k in range(procs)]
     try:
         time.sleep(0.5)  # each opens its pool and applies (or waits for) the migration: they race on a fresh database
