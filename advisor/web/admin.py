@@ -38,7 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from advisor.errors import InputError
 from advisor.records.html import render_html
-from advisor.records.report import build_report, load_records, parse_since, to_csv
+from advisor.records.report import Records, build_report, load_records, parse_since, to_csv
 from advisor.records.store import RecordsStore
 from advisor.settings import Settings
 
@@ -117,32 +117,33 @@ def admin_router(advisor: Any, settings: Settings, records: RecordsStore) -> API
             log.warning("/admin: a wrong password from %s was refused.", client)
             raise HTTPException(401, "Wrong password.", headers={**NO_STORE, "WWW-Authenticate": CHALLENGE})
 
-    def period(since: str) -> str:
+    def allowed_rows(request: Request, since: str) -> Records | Response:
+        """The records of the period, for a request with the password; else the refusal."""
         try:
-            parse_since(since)
-        except InputError as exc:
-            raise HTTPException(422, str(exc), headers=NO_STORE) from exc
-        return since
+            check(request)
+            try:
+                parse_since(since)
+            except InputError as exc:
+                raise HTTPException(422, str(exc), headers=NO_STORE) from exc
+            return load_records(records, since)
+        except HTTPException as exc:
+            return refusal(request, exc)
 
     @router.get("/admin")
     @router.get("/admin/")
     def page(request: Request, since: str = Query("30d", max_length=40)) -> Response:
-        try:
-            check(request)
-            rows = load_records(records, period(since))
-        except HTTPException as exc:
-            return refusal(request, exc)
+        rows = allowed_rows(request, since)
+        if isinstance(rows, Response):
+            return rows
         report = build_report(rows, advisor if rows.needs_grouping else None)
         html = render_html(report, csv_href="/admin/report.csv?" + urlencode({"since": since}), since=since)
         return HTMLResponse(html, headers={**NO_STORE, "Content-Security-Policy": PAGE_CSP})
 
     @router.get("/admin/report.csv")
     def csv(request: Request, since: str = Query("30d", max_length=40)) -> Response:
-        try:
-            check(request)
-            rows = load_records(records, period(since))
-        except HTTPException as exc:
-            return refusal(request, exc)
+        rows = allowed_rows(request, since)
+        if isinstance(rows, Response):
+            return rows
         name = f"advisor-questions-{datetime.now(UTC).strftime('%Y-%m-%d')}.csv"
         return Response(to_csv(rows.questions), media_type="text/csv; charset=utf-8",
                         headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'})
