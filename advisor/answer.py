@@ -101,7 +101,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
     key: list[str] = []
     other: list[str] = []
     named: list[str] = []
-    places: list[str] = []  # names the profile does use ("California" in a table of states)
+    known_names: list[str] = []  # names the profile does use ("California" in a table of states)
     anchors: set[str] = set()
     # names: words the student capitalised mid-question, and words the profiles only ever
     # spell as names ("in london": the profiles write London)
@@ -117,7 +117,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
             anchors.add(stem(w))
             anchors.update(stem(x) for x in synonyms.related(w))
             if w in capitalised and r.knows(w, careers):
-                places.append(w)
+                known_names.append(w)
             continue
         if not w.isalpha():
             continue
@@ -128,7 +128,7 @@ def find_gaps(a: Analysis, r: Retriever, careers: Sequence[str] | None, p: Polic
                 named.append(w)
         elif 0 < z < p.everyday_zipf:
             other.append(w)
-    return Gaps(tuple(key), tuple(other), frozenset(anchors), tuple(named), tuple(places))
+    return Gaps(tuple(key), tuple(other), frozenset(anchors), tuple(named), tuple(known_names))
 
 
 # Units a figure is given in: "how much do they make a year" asks for money, not about years

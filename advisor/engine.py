@@ -241,8 +241,7 @@ class Advisor:
         # chosen by the evidence alone for a question that uses no word of career talk (no
         # pay, training, job, work…): "what's a good recipe for pancakes?" is no question
         # about bakers
-        talk = any(w in self._career_words for w in words(a.corrected))
-        signals["route_untalked"] = signals["route_evidence"] * float(not talk)
+        signals["route_untalked"] = signals["route_evidence"] * float(not self.router.talks_careers(a))
         return decide(c, signals, self.decision, self.policy.answer_all), s
 
     def _weight_of(self, a: Analysis, missing: Sequence[str]) -> float:

@@ -86,7 +86,7 @@ class Router:
         self._order = order
         self._starts = np.cumsum([0] + [len(retriever.doc_rows[d]) for d in self.doc_order[:-1]]).astype(np.int64)
         self._canonical = careers.canonical  # one career per title
-        self._title_words: dict[str, list[str]] = {}
+        self._title_words = {c: [w for w in words(careers.title(c)) if w not in STOPWORDS] for c in careers.careers}
         # each career's units, and its opening ones, as ranges of one array: the mean
         # similarity of the question to all of a profile (and to its opening) is one
         # `np.add.reduceat` of the catalogue search's dense scores
@@ -298,9 +298,7 @@ class Router:
         """Whether a topic word of the question is a word of the career's title, or a clipped
         form of one ("prep" for a title that says "preparation"): a field named, however
         many profiles use the word."""
-        title = self._title_words.get(career)
-        if title is None:
-            title = self._title_words[career] = [w for w in words(self.careers.title(career)) if w not in STOPWORDS]
+        title = self._title_words.get(career, [])
         stems = {stem(w) for w in title}
         for w in a.topical:
             if w in self.career_words and w not in title:
@@ -309,10 +307,14 @@ class Router:
                 return True
         return False
 
+    def talks_careers(self, a: Analysis) -> bool:
+        """Whether the question uses a word of career talk ("pay", "job", "training")."""
+        return any(w in self.career_words for w in words(a.corrected))
+
     def about_careers(self, a: Analysis, best: dict[str, float]) -> bool:
         """A question about careers uses their words ("pay", "job", "training") or words
         only a few profiles use; "What's the weather tomorrow?" does neither."""
-        if any(w in self.career_words for w in words(a.corrected)):
+        if self.talks_careers(a):
             return True
         acronym = any(t.isupper() and len(t) >= 2 for t in re.findall(r"[A-Za-z][A-Za-z-]+", a.corrected))
         return acronym or best.get("field_log", 0.0) > 2.0
