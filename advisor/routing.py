@@ -27,10 +27,10 @@ import numpy as np
 
 from advisor.calibration import Logistic
 from advisor.careers import CareerIndex, Named
-from advisor.fields import FieldIndex
+from advisor.fields import EVERYDAY, FieldIndex
 from advisor.question import GENERIC, Analysis
 from advisor.retrieval import Retriever, Scored
-from advisor.spelling import zipf
+from advisor.spelling import CLIPPED, zipf
 from advisor.text import STOPWORDS, stem, words
 from advisor.vocabulary.synonyms import phrase_key
 
@@ -43,8 +43,6 @@ CONVERSATION_DEPTH = 3  # earlier turns routed, at most, to find the conversatio
 ROUTE_FEATURES = ("passage", "passage_gap", "passage_top3", "dense", "passage_rank", "field_rel", "field_log", "field_rank", "lede_rel", "lede_log",
                   "centroid", "centroid_gap", "opening", "opening_gap", "weak", "history", "history_followup", "followup")
 OPENING = 6  # a profile's first units: its title and what the workers do
-CLIPPED = 4  # a clipped title word ("prep", "admin") is at least this long…
-EVERYDAY_CLIPPED = 4.5  # …and not this common in English on its own ("hard" is no "hardware")
 
 
 @dataclass(frozen=True)
@@ -303,7 +301,8 @@ class Router:
         for w in a.topical:
             if w in self.career_words and w not in title:
                 continue
-            if stem(w) in stems or (len(w) >= CLIPPED and zipf(w) < EVERYDAY_CLIPPED and any(t.startswith(w) for t in title)):
+            # a clipped word as long as the speller's and not an everyday word ("hard" is no "hardware")
+            if stem(w) in stems or (len(w) >= CLIPPED and zipf(w) < EVERYDAY and any(t.startswith(w) for t in title)):
                 return True
         return False
 
