@@ -69,6 +69,15 @@ _NAMES_ASKED = re.compile(
 _HOW_WHY = re.compile(r"^\s*(?:how|why|what should|what do i|can i|could i|should i)\b", re.I)
 _PROPER_NAME = re.compile(r"\b[A-Z]{2,}\b|(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:\s+(?:of|on|in|for|and|the)?\s*[A-Z][a-z]+)+")
 _LIST_KINDS = ("bullet", "row")
+# the first cell of a row of a list or table names what the row is about ("New Mexico |
+# Share of jobs: 2.5", "Area: Greater Manchester | Minimum: …"): a name, even at the start
+_ROW_NAME = re.compile(r"^(?:[A-Z][a-z]+:\s)?[A-Z][a-z]+(?:\s+(?:of|and|&)?\s*[A-Z][a-z]+)*\s\|")
+
+
+def _names_some(u: Unit) -> bool:
+    """Whether a unit names something: a proper name (not a sentence's first word), or the
+    first cell of a row."""
+    return bool(_PROPER_NAME.search(u.text) or (u.kind in _LIST_KINDS and _ROW_NAME.match(u.text)))
 # A sentence that compares: "more … than", "unlike", "whereas", "differ", "-er than".
 _COMPARES = re.compile(r"\b(?:than|unlike|whereas|compared|comparison|differ\w*|versus|vs\.?|while|rather|instead|similar|same as|both)\b", re.I)
 
@@ -186,7 +195,7 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     terse = not a.list_question and all(_terse(u, p) for u in units)
     sig.update({
         "figure_asked": float(bool(a.figure)), "figure_missing": figure_missing, "figure_elsewhere": figure_elsewhere,
-        "names_asked": float(names_asked), "names_missing": float(names_asked and not any(_PROPER_NAME.search(u.text) for u in units)),
+        "names_asked": float(names_asked), "names_missing": float(names_asked and not any(map(_names_some, units))),
         "compare_asked": float(a.compare), "compare_missing": float(a.compare and not any(_COMPARES.search(u.text) for u in units)),
         "list_asked": float(a.list_question), "terse": float(terse), "terse_open": float(terse and not a.yes_no),
         "unanchored": float(bool(gaps.other) and not _anchored(units, gaps.anchors)),

@@ -61,7 +61,7 @@ class Advisor:
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
         self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
         # the words of career questions: those of the vocabulary files ("degree", "pay")
-        self._career_words = default_career_words(vocabulary)
+        self._career_words = default_career_words(self.synonyms)
         self.fields = FieldIndex(_field_texts(index))
         self._profile_words: dict[tuple[str, ...], list[str]] = {}  # per career, its words (real-word slips are read against them)
         self.decision = load_model("decision")
@@ -215,6 +215,13 @@ class Advisor:
                 drop |= named.words | {w for w in words(text) if word_form(w) in named.words}
         return drop
 
+    def _own_names(self, a: Analysis, profiles: Sequence[str]) -> set[str]:
+        """The words of the question that name this career (its title's, or a name of its own
+        the question uses): read as its title in the search within it (`as_titled`)."""
+        named = self.careers.named(a.corrected)
+        own = set().union(*(self._name_words[c] for c in profiles))
+        return own | (set(named.words) if set(named.ids) & set(profiles) else set())
+
     def _decide(self, a: Analysis, cid: str, named: Sequence[str], route: Route) -> tuple[Decision, Scored]:
         profiles = list(self.careers.group.get(cid, (cid,)))  # the career's profiles: one, or its pages from several sites
         a = self._in_profile(a, profiles)
@@ -226,7 +233,7 @@ class Advisor:
             drop |= {f for w in slot for f in (w, stem(w), word_form(w))}
         if a.figure and a.figure_words and set(a.figure_words) <= drop:
             a = replace(a, figure=None, figure_words=())  # "what degree do cost estimators need?" asks for no sum
-        s = self.retriever.score(a, profiles, drop)
+        s = self.retriever.score(a, profiles, drop, named_as=(self.careers.title(cid), self._own_names(a, profiles)))
         if a.overview and not [t for t in a.focus if t not in drop]:
             # "what do actors do?", "tell me about actuaries": nothing but the career is asked about
             lede = overview_answer(self.retriever, self.policy, cid)

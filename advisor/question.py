@@ -93,7 +93,8 @@ def looks_foreign(text: str) -> bool:
 _LIST_RE = re.compile(
     r"^(?:what|which|list|name)\b.*\b(?:equipment|machines|machinery|tools|devices|gear|software|systems|skills|abilities|"
     r"qualities|traits|responsibilities|duties|tasks|subjects|courses|specializations|specialities|specialties|"
-    r"things|countries|areas|paths|options|technologies|tech|employers|industries|places|settings|types|kinds|steps|requirements)\b"
+    r"things|countries|states|areas|paths|options|technologies|tech|employers|industries|places|settings|types|kinds|steps|requirements|"
+    r"careers|jobs|occupations|programs)\b"
     r"|^(?:list|name)\b|\b(?:give me a list|what are (?:all )?the|what kinds? of|what types? of|which kinds? of|what sort of)\b",
     re.I,
 )

@@ -27,7 +27,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import city_names, lower_case_words, place_names, proper_words, stem, terms, word_form, words
+from advisor.text import STOPWORDS, city_names, lower_case_words, place_names, proper_words, stem, terms, word_form, words
 from advisor.vocabulary.synonyms import Match
 
 
@@ -216,10 +216,14 @@ class Retriever:
         parts = [self.doc_rows[c] for c in careers if c in self.doc_rows]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    def score(self, a: Analysis, careers: Sequence[str] | None = None, drop: set[str] = frozenset(), title: str = "") -> Scored:  # type: ignore[assignment]
+    def score(self, a: Analysis, careers: Sequence[str] | None = None, drop: set[str] = frozenset(), title: str = "",  # type: ignore[assignment]
+              named_as: tuple[str, set[str]] | None = None) -> Scored:
         """Fused scores of the units of `careers` (every unit when None); `title` is the
-        career's, when the question does not name it."""
+        career's, when the question does not name it. `named_as`: the career's title and the
+        question's words that name it: the title stands for them in the dense text (`as_titled`)."""
         own_text = self.dense_text(a, None, title)  # the same text as the catalogue search: one encoding an ask
+        if named_as:
+            own_text = as_titled(own_text, named_as[1], named_as[0])
         vecs = [self.embed(own_text)]
         if a.followup:
             vecs.append(self.embed(f"{own_text} {a.previous}"))
@@ -271,6 +275,26 @@ class Retriever:
 
     def unit_by_id(self, unit_id: str) -> Unit:
         return self._by_id[unit_id]
+
+
+def as_titled(text: str, drop: set[str], title: str) -> str:
+    """The question with the student's words for the career ("how much do trade
+    instructors make?") read as the profile's title ("how much do Vocational Teachers
+    make?"). Every unit is embedded after its career's title, so the title favours none of
+    them, where the student's own name favoured the units that repeat it (a page's list of
+    other names, "Instructor", outscored its pay figures)."""
+    tokens = text.split()
+    named = [bool(ws) and all(w not in STOPWORDS and (w in drop or word_form(w) in drop or stem(w) in drop) for w in ws) for ws in map(words, tokens)]
+    own = {f for w in words(title) for f in (w, word_form(w), stem(w))}
+    if not any(n and not all(w in own or word_form(w) in own or stem(w) in own for w in words(t)) for t, n in zip(tokens, named, strict=True)):
+        return text  # no name but the title's own words ("what do actors do?"): read as it is
+    out: list[str] = []
+    for t, n in zip(tokens, named, strict=True):
+        if not n:
+            out.append(t)
+        elif title not in out:
+            out.append(title)  # the first run of the career's words; any later one is left out
+    return " ".join(out)
 
 
 def _intros(index: CorpusIndex) -> dict[str, str]:

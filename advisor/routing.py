@@ -32,7 +32,7 @@ from advisor.question import GENERIC, Analysis
 from advisor.retrieval import Retriever, Scored
 from advisor.spelling import CLIPPED, zipf
 from advisor.text import STOPWORDS, stem, words
-from advisor.vocabulary.synonyms import phrase_key
+from advisor.vocabulary.synonyms import Synonyms, phrase_key
 
 MAX_COMPARED = 3
 CANDIDATES = 8  # careers looked at from each kind of evidence
@@ -348,5 +348,15 @@ def _joined(text: str, spans: Sequence[tuple[int, int]]) -> bool:
     return any(0 <= b[0] - a[1] <= 2 and all(f in _JOINERS for f in forms[a[1] : b[0]]) for a, b in zip(ordered, ordered[1:], strict=False))
 
 
-def default_career_words(vocabulary: set[str]) -> set[str]:
-    return (vocabulary | GENERIC) - STOPWORDS
+COMMON = 6.0  # Zipf: a word this common ("good", "like", "know") is career talk only as a term of its own
+
+
+def default_career_words(synonyms: Synonyms) -> set[str]:
+    """The words of career talk: every one-word term of the vocabulary ("pay", "shift") and
+    each word of a longer one that is no everyday word on its own ("apprenticeship" of "do an
+    apprenticeship"; not "good" of "a good fit" nor "know" of "need to know": "what's a good recipe?"
+    is no career question), with the generic words ("job", "career")."""
+    terms = [t for r in synonyms.rules for t in r.sources + r.targets]
+    single = {w for t in terms if len(ws := words(t)) == 1 for w in ws}
+    rare = {w for t in terms for w in words(t) if zipf(w) < COMMON}
+    return (single | rare | GENERIC) - STOPWORDS

@@ -56,6 +56,10 @@ RUNS = [
     ("wild-blind", "wild-blind.jsonl", "wild", None, None),
     ("wild-blind pinned", "wild-blind.jsonl", "wild", "about", None),
     ("wild-blind catalogue", "wild-blind.jsonl", "full", None, None),
+    # written by a helper that saw only the pages, at the start of the fourth session: scored, never read
+    ("wild-blind2", "wild-blind2.jsonl", "wild", None, None),
+    ("wild-blind2 pinned", "wild-blind2.jsonl", "wild", "about", None),
+    ("wild-blind2 catalogue", "wild-blind2.jsonl", "full", None, None),
     ("off-topic, every set", "*", "full", None, "off_topic"),
 ]
 # off-topic for the imaging profile alone, but a real question once all 370 are loaded

@@ -184,3 +184,16 @@ def test_a_name_the_profile_uses_but_the_answer_does_not_is_a_signal(tmp_path: P
         d, _ = adv._decide(a, "welders", ["welders"], pinned)
         said = " ".join(u.text for u in d.units)
         assert d.signals["name_unanswered"] == float("Texas" in question and "Texas" not in said), (question, said)
+
+
+def test_a_row_that_opens_with_a_name_names_something() -> None:
+    """"Which states have the most jobs?" is answered by rows whose first cell is the name
+    ("New Mexico | Share of jobs: 2.5"): no "the profile names none"."""
+    from advisor.answer import _names_some
+
+    row = Unit("u2", "c2", "actor", "bullet", ("Where",), 4, 0, 10, "New Mexico | Share of jobs: 2.5", 1)
+    assert _names_some(row)
+    assert _names_some(Unit("u3", "c2", "actor", "bullet", ("Where",), 4, 0, 10, "Area: Greater Manchester | Minimum: £20,000", 2))
+    # a bullet that is a sentence opens with a capital, and names nothing by it
+    assert not _names_some(Unit("u4", "c2", "actor", "bullet", ("Tasks",), 4, 0, 10, "Observe and record what clients do.", 3))
+    assert not _names_some(UNIT)

@@ -310,3 +310,16 @@ def test_the_context_check_compares_the_question_read_both_ways_against_the_care
     assert fake_advisor._nearer("do you need collage?", "collage", "college", ["pharmacy-tech"])
     monkeypatch.setattr(r, "embed", lambda text: far if "college" in text else near)
     assert not fake_advisor._nearer("do you need collage?", "collage", "college", ["pharmacy-tech"])
+
+
+def test_the_students_name_for_the_career_is_read_as_its_title_within_it() -> None:
+    """Units are embedded after their career's title, so the search within a career reads
+    the student's words for it as that title: the name favours no unit that repeats it."""
+    from advisor.retrieval import as_titled
+
+    own = {"instructor", "vocat"}
+    assert as_titled("how much do vocational instructors make?", own, "Vocational Teachers") == "how much do Vocational Teachers make?"
+    # only the first run of them; the title's own words leave the question as it is
+    assert as_titled("are instructors paid? do instructors travel?", own, "Vocational Teachers") == "are Vocational Teachers paid? do travel?"
+    assert as_titled("how much do vocational teachers make?", {"vocat", "teacher"}, "Vocational Teachers") == "how much do vocational teachers make?"
+    assert as_titled("what do the instructors do?", set(), "Vocational Teachers") == "what do the instructors do?"

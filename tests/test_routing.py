@@ -189,3 +189,16 @@ def test_a_figure_word_in_a_careers_title_asks_for_no_figure(tmp_path) -> None: 
 def test_the_earlier_question_is_read_with_its_spelling_repaired(fake_advisor: Advisor) -> None:
     a, _ = fake_advisor.understand("how long does it take?", ["wat do ppl need to become pharmacy techs"])
     assert "people" in a.previous and "ppl" not in a.previous
+
+
+def test_career_talk_is_the_vocabularys_terms_not_the_everyday_words_inside_them() -> None:
+    """A question using only "good" (of "a good fit") or "know" (of "need to know") is no
+    career talk: "what's a good recipe?" is not about bakers. The terms of their own, and the
+    rare words of longer ones, are."""
+    from advisor.routing import default_career_words
+    from advisor.vocabulary.synonyms import Synonyms, parse_synonyms
+
+    rules = parse_synonyms("pay, salary\ngood fit, cut out for => qualities\nneed to know => knowledge\ndo an apprenticeship, apprentice\n", "test")
+    words = default_career_words(Synonyms(rules))
+    assert {"pay", "salary", "qualities", "knowledge", "fit", "apprenticeship", "job"} <= words
+    assert not {"good", "know", "do", "an"} & words
