@@ -27,7 +27,7 @@ FEATURES = (  # every signal a candidate carries (5-fold cross-validation on the
     "total", "dense", "lexical", "margin", "coverage", "topical", "missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered",
     "figure_asked", "figure_missing", "figure_elsewhere", "names_asked", "names_missing", "list_asked", "compare_asked", "compare_missing",
     "terse", "terse_open", "overview", "followup", "route_conf", "route_named", "route_history", "route_evidence",
-    "list_margin", "same_section", "top3_dense", "name_gap", "fact_share", "route_untalked", "name_unanswered",
+    "list_margin", "same_section", "top3_dense", "name_gap", "fact_share", "route_untalked", "name_unanswered", "gap_answered",
 )
 
 

@@ -28,7 +28,7 @@ from advisor.fields import FieldIndex
 from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, IndexSetAsideError, build_index, check_fresh, ensure_writable, open_index
-from advisor.models import Answer, AnswerSentence, Citation, Passage
+from advisor.models import Answer, AnswerSentence, Citation, Passage, Unit
 from advisor.question import Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.routing import Route, Router, default_career_words
@@ -243,7 +243,7 @@ class Advisor:
             gaps = find_gaps(a, self.retriever, profiles, self.policy, drop, self.synonyms)
             c = candidate(a, s, self.retriever, self.policy, gaps, drop, self.synonyms)
             if gaps.key or gaps.other:
-                c = replace(c, signals={**c.signals, "missing_weight": self._weight_of(a, (*gaps.key, *gaps.other))})
+                c = replace(c, signals={**c.signals, **self._gap_signals(a, (*gaps.key, *gaps.other), c.units)})
         signals = route_signals(route.how, route.confidence)
         # chosen by the evidence alone for a question that uses no word of career talk (no
         # pay, training, job, work…): "what's a good recipe for pancakes?" is no question
@@ -251,13 +251,20 @@ class Advisor:
         signals["route_untalked"] = signals["route_evidence"] * float(not self.router.talks_careers(a))
         return decide(c, signals, self.decision, self.policy.answer_all), s
 
-    def _weight_of(self, a: Analysis, missing: Sequence[str]) -> float:
-        """How much of the question's meaning the words a profile lacks carry: how far the
-        question moves, in the model's space, when the weightiest of them is left out
-        ("fluoro" is nearly all of "do they do fluoro?"), judged by the rarest of them."""
-        w = min(missing, key=zipf)  # the rarest: one more encoding, not one a word
+    def _gap_signals(self, a: Analysis, missing: Sequence[str], units: Sequence[Unit]) -> dict[str, float]:
+        """What the words a profile lacks weigh, judged by the rarest of them (one more
+        encoding, not one a word): `missing_weight`, how far the question moves in the
+        model's space when it is left out ("fluoro" is nearly all of "do they do fluoro?");
+        `gap_answered`, how much nearer the answer sits to the question with it than without
+        it: "could I be my own boss?" is nearer to "start your own business" for "boss", a
+        word the profile never uses; "is there a bursary for the training?" is no nearer to
+        a sentence about the training for "bursary"."""
+        w = min(missing, key=zipf)
         rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
-        return 1.0 - float(self.retriever.embed(a.corrected) @ self.retriever.embed(" ".join(rest.split())))
+        whole, without = self.retriever.embed(a.corrected), self.retriever.embed(" ".join(rest.split()))
+        vecs = self.retriever.unit_vectors(units)
+        answered = float(np.max(vecs @ whole - vecs @ without)) if len(vecs) else 0.0
+        return {"missing_weight": 1.0 - float(whole @ without), "gap_answered": answered}
 
     def _in_profile(self, a: Analysis, profiles: Sequence[str]) -> Analysis:
         """Real-word slips read against the career's own words: "collage" in a question to

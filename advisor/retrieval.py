@@ -83,6 +83,7 @@ class Retriever:
         self.weights = weights or Weights()
         self.units = index.units
         self._by_id = {u.unit_id: u for u in self.units}
+        self._row_of = {u.unit_id: i for i, u in enumerate(self.units)}
         unit_terms = [unit_lexical_terms(u) for u in self.units]
         self.bm25 = BM25(unit_terms)  # over every career, for questions that name none
         chunk_row = {c.chunk_id: i for i, c in enumerate(index.chunks)}
@@ -269,6 +270,10 @@ class Retriever:
 
     def to_passages(self, s: Scored, k: int) -> list[Passage]:
         return [Passage(self.units[int(i)], float(s.total[i])) for i in s.rows[:k]]
+
+    def unit_vectors(self, units: Sequence[Unit]) -> np.ndarray:
+        """The stored vectors of these units (one row each)."""
+        return self.unit_vecs[[self._row_of[u.unit_id] for u in units]] if units else self.unit_vecs[:0]
 
     def unit(self, row: int) -> Unit:
         return self.units[row]

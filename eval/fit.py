@@ -37,15 +37,15 @@ from advisor.calibration import Logistic  # noqa: E402
 from advisor.engine import Advisor  # noqa: E402
 from advisor.settings import Settings  # noqa: E402
 
-ROUTE_SETS = ["catalogue-dev.jsonl", "catalogue-dev2.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", "wild-dev.jsonl"]
+ROUTE_SETS = ["catalogue-dev.jsonl", "catalogue-dev2.jsonl", "catalogue-dev3.jsonl", "careers-dev.jsonl", "careers-dev2.jsonl", "wild-dev.jsonl", "wild-dev2.jsonl"]
 DUMP: Path | None = None
 # signals that can only lower the probability that an answer is right, and ones that can only raise it
 LOWERS = {"name_unanswered", "route_untalked", "missing_weight", "n_key", "n_other", "unanchored", "gap_uncovered", "figure_missing", "figure_elsewhere", "names_missing",
           "compare_missing", "terse", "terse_open", "name_gap"}
-RAISES = {"total", "dense", "margin", "coverage", "route_conf", "same_section"}
+RAISES = {"total", "dense", "margin", "coverage", "route_conf", "same_section", "gap_answered"}
 REFUSE_UNANSWERABLE = 0.80  # the share of unanswerable development lines the decision must refuse
-DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("catalogue-dev2.jsonl", "full"), ("careers-dev.jsonl", "full"), ("careers-dev2.jsonl", "full"),
-                 ("dev.jsonl", "imaging"), ("wild-dev.jsonl", "wild")]
+DECISION_SETS = [("catalogue-dev.jsonl", "full"), ("catalogue-dev2.jsonl", "full"), ("catalogue-dev3.jsonl", "full"), ("careers-dev.jsonl", "full"),
+                 ("careers-dev2.jsonl", "full"), ("dev.jsonl", "imaging"), ("wild-dev.jsonl", "wild"), ("wild-dev2.jsonl", "wild")]
 
 
 def lines(name: str) -> list[dict]:

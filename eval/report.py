@@ -45,6 +45,7 @@ RUNS = [
     ("careers-blind", "careers-blind.jsonl", "full", None, None),
     ("catalogue-dev", "catalogue-dev.jsonl", "full", None, None),
     ("catalogue-dev2", "catalogue-dev2.jsonl", "full", None, None),
+    ("catalogue-dev3", "catalogue-dev3.jsonl", "full", None, None),
     ("catalogue-blind", "catalogue-blind.jsonl", "full", None, None),
     # written after this session's changes, over 15 careers no other set is about: scored once
     ("catalogue-blind2", "catalogue-blind2.jsonl", "full", None, None),
@@ -53,6 +54,9 @@ RUNS = [
     ("wild-dev", "wild-dev.jsonl", "wild", None, None),
     ("wild-dev pinned", "wild-dev.jsonl", "wild", "about", None),
     ("wild-dev catalogue", "wild-dev.jsonl", "full", None, None),
+    ("wild-dev2", "wild-dev2.jsonl", "wild", None, None),
+    ("wild-dev2 pinned", "wild-dev2.jsonl", "wild", "about", None),
+    ("wild-dev2 catalogue", "wild-dev2.jsonl", "full", None, None),
     ("wild-blind", "wild-blind.jsonl", "wild", None, None),
     ("wild-blind pinned", "wild-blind.jsonl", "wild", "about", None),
     ("wild-blind catalogue", "wild-blind.jsonl", "full", None, None),

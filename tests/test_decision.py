@@ -197,3 +197,33 @@ def test_a_row_that_opens_with_a_name_names_something() -> None:
     # a bullet that is a sentence opens with a capital, and names nothing by it
     assert not _names_some(Unit("u4", "c2", "actor", "bullet", ("Tasks",), 4, 0, 10, "Observe and record what clients do.", 3))
     assert not _names_some(UNIT)
+
+
+def test_an_answer_nearer_the_question_for_the_word_its_profile_lacks_is_a_signal() -> None:
+    """`gap_answered`: how much nearer the answer sits to the question with the missing word
+    than without it ("my own boss" → "start your own business"); negative when the word adds
+    what the answer does not say ("a bursary" beside a sentence about the training)."""
+    import numpy as np
+
+    from advisor.engine import Advisor
+    from advisor.question import Analysis
+
+    whole, without = np.array([1.0, 0.0]), np.array([0.0, 1.0])
+
+    class Stub:
+        def embed(self, text: str) -> np.ndarray:
+            return whole if "boss" in text or "bursary" in text else without
+
+        def unit_vectors(self, units: list[Unit]) -> np.ndarray:
+            return np.array([[0.9, 0.1]]) if units[0].text.startswith("Start") else np.array([[0.1, 0.9]])
+
+    host = type("Host", (), {"retriever": Stub()})()
+    near = Unit("u5", "c5", "actor", "sentence", ("Path",), 4, 0, 10, "Start your own business.", 4)
+    far = Unit("u6", "c5", "actor", "sentence", ("Path",), 4, 0, 10, "The training takes a year.", 5)
+    boss = Analysis.__new__(Analysis)
+    object.__setattr__(boss, "corrected", "could i be my own boss")
+    got = Advisor._gap_signals(host, boss, ("boss",), (near,))  # type: ignore[arg-type]
+    assert got["gap_answered"] > 0.5 and 0.0 < got["missing_weight"] <= 1.0
+    bursary = Analysis.__new__(Analysis)
+    object.__setattr__(bursary, "corrected", "is there a bursary for the training")
+    assert Advisor._gap_signals(host, bursary, ("bursary",), (far,))["gap_answered"] < -0.5  # type: ignore[arg-type]

@@ -44,7 +44,7 @@ def test_field_words_name_a_career_without_its_title(fake_advisor: Advisor) -> N
     router.fields = router.ledes = blank
     try:
         b = fake_advisor.ask("how long does a radiography permit take?")
-        assert b.route in ("clarify", "none") or b.signals["route_conf"] < sure - 0.05
+        assert b.route in ("clarify", "none") or b.signals["route_conf"] < sure - 0.02
         with route_threshold(fake_advisor, 1.0):
             assert fake_advisor.ask("how long does a radiography permit take?").route in ("clarify", "none")
     finally:
