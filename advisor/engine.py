@@ -29,7 +29,7 @@ from advisor.index.corpus import corpus_files
 from advisor.index.embedder import Embedder, make_embedder
 from advisor.index.store import CorpusIndex, IndexSetAsideError, build_index, check_fresh, ensure_writable, open_index
 from advisor.models import Answer, AnswerSentence, Citation, Passage, Unit
-from advisor.question import Analysis, analyse, clean_question, looks_foreign, searchable, smalltalk_kind
+from advisor.question import Analysis, analyse, asked_part, clean_question, looks_foreign, searchable, smalltalk_kind
 from advisor.retrieval import Retriever, Scored, Weights
 from advisor.routing import Route, Router, default_career_words
 from advisor.settings import Settings
@@ -39,6 +39,7 @@ from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
 log = logging.getLogger(__name__)
 LEDE_SENTENCES = 3
+USUAL_GAIN = 90  # percentile of the career's passages' gain for a word its profile lacks: what a passage gains that answers nothing in particular
 
 NOT_ENGLISH = "Sorry, I can only answer questions in English, from the English career profiles."
 EMPTY = "Please type a question, for example: how long is the training?"
@@ -225,6 +226,9 @@ class Advisor:
     def _decide(self, a: Analysis, cid: str, named: Sequence[str], route: Route) -> tuple[Decision, Scored]:
         profiles = list(self.careers.group.get(cid, (cid,)))  # the career's profiles: one, or its pages from several sites
         a = self._in_profile(a, profiles)
+        asked = asked_part(a.corrected)
+        if asked:  # "the job where you fix power lines, is it dangerous?": the description chose the career
+            a = self._reread(a, asked)
         drop = self._drop(a, named)
         if route.how == "evidence":
             # "how do you become a lineman?": the word after "become a" is the student's name
@@ -243,7 +247,7 @@ class Advisor:
             gaps = find_gaps(a, self.retriever, profiles, self.policy, drop, self.synonyms)
             c = candidate(a, s, self.retriever, self.policy, gaps, drop, self.synonyms)
             if gaps.key or gaps.other:
-                c = replace(c, signals={**c.signals, **self._gap_signals(a, (*gaps.key, *gaps.other), c.units)})
+                c = replace(c, signals={**c.signals, **self._gap_signals(a, (*gaps.key, *gaps.other), c.units, profiles)})
         signals = route_signals(route.how, route.confidence)
         # chosen by the evidence alone for a question that uses no word of career talk (no
         # pay, training, job, work…): "what's a good recipe for pancakes?" is no question
@@ -251,19 +255,23 @@ class Advisor:
         signals["route_untalked"] = signals["route_evidence"] * float(not self.router.talks_careers(a))
         return decide(c, signals, self.decision, self.policy.answer_all), s
 
-    def _gap_signals(self, a: Analysis, missing: Sequence[str], units: Sequence[Unit]) -> dict[str, float]:
+    def _gap_signals(self, a: Analysis, missing: Sequence[str], units: Sequence[Unit], profiles: Sequence[str]) -> dict[str, float]:
         """What the words a profile lacks weigh, judged by the rarest of them (one more
         encoding, not one a word): `missing_weight`, how far the question moves in the
         model's space when it is left out ("fluoro" is nearly all of "do they do fluoro?");
-        `gap_answered`, how much nearer the answer sits to the question with it than without
-        it: "could I be my own boss?" is nearer to "start your own business" for "boss", a
-        word the profile never uses; "is there a bursary for the training?" is no nearer to
-        a sentence about the training for "bursary"."""
+        `gap_answered`, how much nearer the answer comes to the question for that word than
+        the career's passages do on average: "could I be my own boss?" comes nearer to "start
+        your own business" for "boss", a word the profile never uses; "is there a bursary for
+        the training?" brings a sentence about the training no nearer for "bursary", and
+        "angiograms" brings every passage of an imaging profile nearer alike."""
         w = min(missing, key=zipf)
         rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
         whole, without = self.retriever.embed(a.corrected), self.retriever.embed(" ".join(rest.split()))
+        gain = whole - without
         vecs = self.retriever.unit_vectors(units)
-        answered = float(np.max(vecs @ whole - vecs @ without)) if len(vecs) else 0.0
+        rows = self.retriever.rows_of(profiles)
+        usual = float(np.percentile(self.retriever.unit_vecs[rows] @ gain, USUAL_GAIN)) if len(rows) else 0.0
+        answered = float(np.max(vecs @ gain)) - usual if len(vecs) else 0.0
         return {"missing_weight": 1.0 - float(whole @ without), "gap_answered": answered}
 
     def _in_profile(self, a: Analysis, profiles: Sequence[str]) -> Analysis:
@@ -289,8 +297,13 @@ class Advisor:
         if not fixes:
             return a
         text = " ".join(fixes.get(t.lower(), t) for t in a.corrected.split())
+        return self._reread(a, text, fixes)
+
+    def _reread(self, a: Analysis, text: str, fixes: dict[str, str] | None = None) -> Analysis:
+        """The question read again as `text` (repaired, or only the part that asks), keeping
+        what the first reading knew of the conversation."""
         fixed = analyse(text, self.retriever.vocabulary, self.synonyms, a.previous)
-        return replace(fixed, text=a.text, corrections={**a.corrections, **fixes}, followup=a.followup, marker=a.marker,
+        return replace(fixed, text=a.text, corrections={**a.corrections, **(fixes or {})}, followup=a.followup, marker=a.marker,
                        context=a.context, context_matches=a.context_matches, previous=a.previous)
 
     def _nearer(self, text: str, word: str, fix: str, profiles: Sequence[str]) -> bool:

@@ -351,6 +351,23 @@ def topic_words(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in content_words(text) if w not in GENERIC))
 
 
+# "the job where you fix power lines after storms, is it dangerous?", "people who track
+# disease outbreaks, do they need stats?": a career described, then the question asked of it
+_DESCRIBED = re.compile(
+    r"^(?:(?:the|a|an|that|those)\s+)?(?:[a-z]+\s+){0,2}?(?:jobs?|careers?|work|person|people|ppl|guys?|ones?|workers?|scientists?|helpers?)"
+    r"\s+(?:where|who|that|which|whose|when)\s+[^,?;]{6,},\s*(?P<asked>\S.*)$",
+    re.I,
+)
+
+
+def asked_part(text: str) -> str:
+    """The question a student asks after describing the career ("…, is it dangerous?"), or
+    "" when the question does not open with a description of one. The description is the
+    routing's evidence; what is asked is the search within the career it chose."""
+    m = _DESCRIBED.match(text.strip())
+    return m.group("asked") if m and len(m.group("asked").split()) >= 2 else ""
+
+
 def analyse(text: str, vocab: Vocabulary, synonyms: Synonyms, previous: str = "") -> Analysis:
     """Describe one question; `previous` is the resolved earlier question, if any."""
     base = searchable(text)

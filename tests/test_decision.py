@@ -214,16 +214,24 @@ def test_an_answer_nearer_the_question_for_the_word_its_profile_lacks_is_a_signa
         def embed(self, text: str) -> np.ndarray:
             return whole if "boss" in text or "bursary" in text else without
 
+        unit_vecs = np.array([[0.5, 0.5], [0.5, 0.5]])  # the career's passages, on average no nearer for the word
+
         def unit_vectors(self, units: list[Unit]) -> np.ndarray:
             return np.array([[0.9, 0.1]]) if units[0].text.startswith("Start") else np.array([[0.1, 0.9]])
+
+        def rows_of(self, careers: list[str]) -> np.ndarray:
+            return np.array([0, 1])
 
     host = type("Host", (), {"retriever": Stub()})()
     near = Unit("u5", "c5", "actor", "sentence", ("Path",), 4, 0, 10, "Start your own business.", 4)
     far = Unit("u6", "c5", "actor", "sentence", ("Path",), 4, 0, 10, "The training takes a year.", 5)
     boss = Analysis.__new__(Analysis)
     object.__setattr__(boss, "corrected", "could i be my own boss")
-    got = Advisor._gap_signals(host, boss, ("boss",), (near,))  # type: ignore[arg-type]
+    got = Advisor._gap_signals(host, boss, ("boss",), (near,), ["c5"])  # type: ignore[arg-type]
     assert got["gap_answered"] > 0.5 and 0.0 < got["missing_weight"] <= 1.0
     bursary = Analysis.__new__(Analysis)
     object.__setattr__(bursary, "corrected", "is there a bursary for the training")
-    assert Advisor._gap_signals(host, bursary, ("bursary",), (far,))["gap_answered"] < -0.5  # type: ignore[arg-type]
+    assert Advisor._gap_signals(host, bursary, ("bursary",), (far,), ["c5"])["gap_answered"] < -0.5  # type: ignore[arg-type]
+    # a word that brings every passage of the career nearer alike answers nothing in particular
+    host.retriever.unit_vecs = np.array([[0.9, 0.1], [0.9, 0.1]])
+    assert abs(Advisor._gap_signals(host, boss, ("boss",), (near,), ["c5"])["gap_answered"]) < 1e-9  # type: ignore[arg-type]

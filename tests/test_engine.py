@@ -323,3 +323,12 @@ def test_the_students_name_for_the_career_is_read_as_its_title_within_it() -> No
     assert as_titled("are instructors paid? do instructors travel?", own, "Vocational Teachers") == "are Vocational Teachers paid? do travel?"
     assert as_titled("how much do vocational teachers make?", {"vocat", "teacher"}, "Vocational Teachers") == "how much do vocational teachers make?"
     assert as_titled("what do the instructors do?", set(), "Vocational Teachers") == "what do the instructors do?"
+
+
+def test_the_description_of_a_career_is_not_what_is_asked_of_it(fake_advisor: Advisor) -> None:
+    """The words describing the career ("the job where you cauterize the vessels, …") chose it;
+    they are no topic its profile lacks: only what is asked after them is searched."""
+    a = fake_advisor.ask("the job where you cauterize the vessels all day, how long is the training?", career="dental-assistant")
+    assert "cauterize" not in a.missing and "cauterize" not in a.text
+    plain = fake_advisor.ask("do you cauterize the vessels all day?", career="dental-assistant")
+    assert plain.abstained and "cauterize" in plain.missing  # asked about, it is a word the profile lacks

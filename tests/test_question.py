@@ -298,3 +298,17 @@ def test_a_big_city_is_a_name_after_in_or_near() -> None:
     assert located("is there a masonry apprenticeship in phoenix?") & cities == {"phoenix"}
     assert not located("do librarians need good reading skills") & cities
     assert located("do they work near London or from home") == {"london", "home"}
+
+
+def test_a_career_described_then_asked_about_is_split_at_what_is_asked() -> None:
+    """"the job where you fix power lines after storms, is it dangerous?": the description
+    routes, the rest is what the search within the career looks for."""
+    from advisor.question import asked_part
+
+    assert asked_part("the job where you fix power lines after storms, is it dangerous?") == "is it dangerous?"
+    assert asked_part("people who track disease outbreaks, do they need to be good at stats") == "do they need to be good at stats"
+    assert asked_part("the kitchen helper who peels potatoes for the chefs, how do they get trained") == "how do they get trained"
+    # no description of a career first: nothing to split
+    assert asked_part("im scared of heights and tight spaces, is carpentry a bad idea") == ""
+    assert asked_part("what jobs are there where you work with animals?") == ""
+    assert asked_part("the job where you fix power lines, ok") == ""
