@@ -72,12 +72,6 @@ _LIST_KINDS = ("bullet", "row")
 # the first cell of a row of a list or table names what the row is about ("New Mexico |
 # Share of jobs: 2.5", "Area: Greater Manchester | Minimum: …"): a name, even at the start
 _ROW_NAME = re.compile(r"^(?:[A-Z][a-z]+:\s)?[A-Z][a-z]+(?:\s+(?:of|and|&)?\s*[A-Z][a-z]+)*\s\|")
-
-
-def _names_some(u: Unit) -> bool:
-    """Whether a unit names something: a proper name (not a sentence's first word), or the
-    first cell of a row."""
-    return bool(_PROPER_NAME.search(u.text) or (u.kind in _LIST_KINDS and _ROW_NAME.match(u.text)))
 # A sentence that compares: "more … than", "unlike", "whereas", "differ", "-er than".
 _COMPARES = re.compile(r"\b(?:than|unlike|whereas|compared|comparison|differ\w*|versus|vs\.?|while|rather|instead|similar|same as|both)\b", re.I)
 
@@ -220,6 +214,12 @@ def candidate(a: Analysis, s: Scored, r: Retriever, p: Policy, gaps: Gaps = Gaps
     sig["fact_share"] = sum(u.kind in ("key_value", "row") for u in units) / len(units) if units else 0.0
     missing = gaps.key or (gaps.other if sig["unanchored"] else ())
     return Candidate(tuple(_capped(list(units), p.max_words)), sig, tuple(missing))
+
+
+def _names_some(u: Unit) -> bool:
+    """Whether a unit names something: a proper name (not a sentence's first word), or the
+    first cell of a row."""
+    return bool(_PROPER_NAME.search(u.text) or (u.kind in _LIST_KINDS and _ROW_NAME.match(u.text)))
 
 
 def _coverage(a: Analysis, units: Sequence[Unit], drop: AbstractSet[str], synonyms: Synonyms | None = None) -> float:

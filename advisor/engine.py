@@ -34,7 +34,7 @@ from advisor.retrieval import Retriever, Scored, Weights
 from advisor.routing import Route, Router, default_career_words
 from advisor.settings import Settings
 from advisor.spelling import zipf
-from advisor.text import STOPWORDS, stem, word_form, words
+from advisor.text import STOPWORDS, forms, stem, word_form, words
 from advisor.vocabulary.synonyms import load_synonyms, phrase_key
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class Advisor:
         self._sections = section_questions(index, self.careers)
         self._section_of = {question_key(sq.question): sq for sq in self._sections}
         self._question_of = {(sq.doc_id, sq.section): sq.question for sq in self._sections}
-        self._name_words = {c.id: self._title_words(c.title) for c in self.careers.careers.values()}
+        self._name_words = {c.id: forms(c.title) for c in self.careers.careers.values()}
         # the words of career questions: those of the vocabulary files ("degree", "pay")
         self._career_words = default_career_words(self.synonyms)
         self.fields = FieldIndex(_field_texts(index))
@@ -71,11 +71,6 @@ class Advisor:
         self.explore_confidence = float(self.decision.fitted_on.get("explore_precision", 0.5))
         self.router = Router(self.careers, self.retriever, self.fields, FieldIndex(_lede_texts(index)), load_model("route"), self._career_words,
                              lambda q, before: self.understand(q, before)[0])
-
-    @staticmethod
-    def _title_words(title: str) -> set[str]:
-        ws = words(title)
-        return set(ws) | {word_form(w) for w in ws} | {stem(w) for w in ws}
 
     @classmethod
     def load(
@@ -260,10 +255,11 @@ class Advisor:
         encoding, not one a word): `missing_weight`, how far the question moves in the
         model's space when it is left out ("fluoro" is nearly all of "do they do fluoro?");
         `gap_answered`, how much nearer the answer comes to the question for that word than
-        the career's passages do on average: "could I be my own boss?" comes nearer to "start
-        your own business" for "boss", a word the profile never uses; "is there a bursary for
-        the training?" brings a sentence about the training no nearer for "bursary", and
-        "angiograms" brings every passage of an imaging profile nearer alike."""
+        the career's passages usually do (their USUAL_GAIN percentile): "could I be my own
+        boss?" comes nearer to "start your own business" for "boss", a word the profile
+        never uses; "is there a bursary for the training?" brings a sentence about the
+        training no nearer for "bursary", and "angiograms" brings every passage of an imaging
+        profile nearer alike."""
         w = min(missing, key=zipf)
         rest = re.sub(rf"\b{re.escape(w)}\b", " ", a.corrected, flags=re.I)
         whole, without = self.retriever.embed(a.corrected), self.retriever.embed(" ".join(rest.split()))

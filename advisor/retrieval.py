@@ -27,7 +27,7 @@ from advisor.index.lexical import BM25, unit_lexical_terms
 from advisor.index.store import CorpusIndex
 from advisor.models import Passage, Unit
 from advisor.question import Analysis, Vocabulary
-from advisor.text import STOPWORDS, city_names, lower_case_words, place_names, proper_words, stem, terms, word_form, words
+from advisor.text import STOPWORDS, city_names, forms, in_forms, lower_case_words, place_names, proper_words, stem, terms, word_form, words
 from advisor.vocabulary.synonyms import Match
 
 
@@ -289,9 +289,9 @@ def as_titled(text: str, drop: set[str], title: str) -> str:
     them, where the student's own name favoured the units that repeat it (a page's list of
     other names, "Instructor", outscored its pay figures)."""
     tokens = text.split()
-    named = [bool(ws) and all(w not in STOPWORDS and (w in drop or word_form(w) in drop or stem(w) in drop) for w in ws) for ws in map(words, tokens)]
-    own = {f for w in words(title) for f in (w, word_form(w), stem(w))}
-    if not any(n and not all(w in own or word_form(w) in own or stem(w) in own for w in words(t)) for t, n in zip(tokens, named, strict=True)):
+    named = [bool(ws) and all(w not in STOPWORDS and in_forms(w, drop) for w in ws) for ws in map(words, tokens)]
+    own = forms(title)
+    if not any(n and not all(in_forms(w, own) for w in words(t)) for t, n in zip(tokens, named, strict=True)):
         return text  # no name but the title's own words ("what do actors do?"): read as it is
     out: list[str] = []
     for t, n in zip(tokens, named, strict=True):

@@ -37,6 +37,17 @@ def word_form(word: str) -> str:
     return w
 
 
+def forms(text: str) -> set[str]:
+    """Every word of `text` as typed, as its `word_form` and as its `stem`: what a word is
+    looked up against ("Teachers" is found as "teacher" and "teacher")."""
+    return {f for w in words(text) for f in (w, word_form(w), stem(w))}
+
+
+def in_forms(word: str, known: set[str] | frozenset[str]) -> bool:
+    """Whether a word, its `word_form` or its `stem` is among `known` (a set of `forms`)."""
+    return word in known or word_form(word) in known or stem(word) in known
+
+
 def words(text: str) -> list[str]:
     """Lower-case words; hyphenated words give their parts and the joined form. An
     acronym's plural is the acronym ("CPAs" → "cpa")."""
